@@ -1,0 +1,122 @@
+import type { Readable } from 'node:stream';
+import type { RequestContext } from './context.js';
+import type { Image, ImageCreateInput } from './image.js';
+import type { Member, MemberStatus } from './member.js';
+import type { ImagePage, ImageQuery } from './query.js';
+import type { PatchOp } from './patch.js';
+import type { ByteRangeRequest, ResolvedRange } from './range.js';
+
+/**
+ * The one interface every route calls. Two implementations: the embedded core
+ * (src/embedded) and the upstream core (src/upstream). Routes cannot tell them apart.
+ *
+ * Every call takes the caller's context and an AbortSignal; visibility, ownership and
+ * policy are enforced behind this interface, never in the routes.
+ */
+export interface ImageCore {
+  createImage(ctx: RequestContext, input: ImageCreateInput, signal: AbortSignal): Promise<Image>;
+  getImage(ctx: RequestContext, id: string, signal: AbortSignal, options?: GetImageOptions): Promise<Image>;
+  listImages(ctx: RequestContext, query: ImageQuery, signal: AbortSignal): Promise<ImagePage<Image>>;
+  updateImage(ctx: RequestContext, id: string, ops: PatchOp[], signal: AbortSignal): Promise<Image>;
+  deleteImage(ctx: RequestContext, id: string, signal: AbortSignal): Promise<void>;
+  deactivateImage(ctx: RequestContext, id: string, signal: AbortSignal): Promise<void>;
+  reactivateImage(ctx: RequestContext, id: string, signal: AbortSignal): Promise<void>;
+
+  /** Streams `data` into the store; resolves with the image once it is durably `active`. */
+  uploadImageData(
+    ctx: RequestContext,
+    id: string,
+    data: Readable,
+    options: UploadOptions,
+    signal: AbortSignal,
+  ): Promise<Image>;
+  /** Opens the image bytes, or resolves null when the image has no data (v2 answers 204). */
+  openImageData(
+    ctx: RequestContext,
+    id: string,
+    range: ByteRangeRequest | null,
+    signal: AbortSignal,
+  ): Promise<ImageData | null>;
+  stageImageData(
+    ctx: RequestContext,
+    id: string,
+    data: Readable,
+    options: UploadOptions,
+    signal: AbortSignal,
+  ): Promise<void>;
+  importImage(ctx: RequestContext, id: string, request: ImportRequest, signal: AbortSignal): Promise<void>;
+
+  addTag(ctx: RequestContext, id: string, tag: string, signal: AbortSignal): Promise<void>;
+  deleteTag(ctx: RequestContext, id: string, tag: string, signal: AbortSignal): Promise<void>;
+
+  listMembers(ctx: RequestContext, id: string, signal: AbortSignal): Promise<Member[]>;
+  addMember(ctx: RequestContext, id: string, memberId: string, signal: AbortSignal): Promise<Member>;
+  getMember(ctx: RequestContext, id: string, memberId: string, signal: AbortSignal): Promise<Member>;
+  updateMember(
+    ctx: RequestContext,
+    id: string,
+    memberId: string,
+    status: MemberStatus,
+    signal: AbortSignal,
+  ): Promise<Member>;
+  deleteMember(ctx: RequestContext, id: string, memberId: string, signal: AbortSignal): Promise<void>;
+
+  /** The configured stores, or null when the deployment is single-store (Glance: no enabled_backends). */
+  listStores(ctx: RequestContext, signal: AbortSignal): Promise<StoreInfo[] | null>;
+  importMethods(): readonly string[];
+  getUsage(ctx: RequestContext, signal: AbortSignal): Promise<Record<string, unknown>>;
+  health(signal: AbortSignal): Promise<HealthReport>;
+  close(): Promise<void>;
+}
+
+export interface GetImageOptions {
+  /** v1 lets admins HEAD deleted images. */
+  includeDeleted?: boolean;
+}
+
+export interface UploadOptions {
+  /** Target store id (multi-store `X-Image-Meta-Store`). */
+  storeId?: string;
+  /** Declared Content-Length, if any: refused early when it exceeds the size cap. */
+  contentLength?: number;
+  /** v1: bytes must add up to this, else the data is discarded. */
+  expectedSize?: number;
+  /** v1: md5 must equal this, else the data is discarded. */
+  expectedChecksum?: string;
+  /** What becomes of the image after a failed or mismatching upload: v2 `queued`, v1 `killed`. */
+  failureStatus?: 'queued' | 'killed';
+}
+
+export interface ImageData {
+  image: Image;
+  stream: Readable;
+  /** Total image size. */
+  size: number;
+  /** Present for a ranged answer (206). */
+  range: ResolvedRange | null;
+  /** Bytes in this answer. */
+  length: number;
+}
+
+export interface ImportRequest {
+  method: { name: string; uri?: string; [k: string]: unknown };
+  stores?: string[];
+  all_stores?: boolean;
+  all_stores_must_succeed?: boolean;
+  /** Value of X-Image-Meta-Store, if sent. */
+  storeHeader?: string;
+}
+
+export interface StoreInfo {
+  id: string;
+  description?: string;
+  default?: boolean;
+  readOnly?: boolean;
+  type: string;
+  properties: Record<string, unknown>;
+}
+
+export interface HealthReport {
+  ok: boolean;
+  detail: string;
+}
