@@ -5,6 +5,7 @@ import type { Member, MemberStatus } from './member.js';
 import type { ImagePage, ImageQuery } from './query.js';
 import type { PatchOp } from './patch.js';
 import type { ByteRangeRequest, ResolvedRange } from './range.js';
+import type { Task } from './task.js';
 
 /**
  * The one interface every route calls. Two implementations: the embedded core
@@ -46,6 +47,9 @@ export interface ImageCore {
   ): Promise<void>;
   importImage(ctx: RequestContext, id: string, request: ImportRequest, signal: AbortSignal): Promise<void>;
 
+  /** The import tasks of one image that have not expired (v2 2.12). */
+  listImageTasks(ctx: RequestContext, id: string, signal: AbortSignal): Promise<Task[]>;
+
   addTag(ctx: RequestContext, id: string, tag: string, signal: AbortSignal): Promise<void>;
   deleteTag(ctx: RequestContext, id: string, tag: string, signal: AbortSignal): Promise<void>;
 
@@ -61,8 +65,11 @@ export interface ImageCore {
   ): Promise<Member>;
   deleteMember(ctx: RequestContext, id: string, memberId: string, signal: AbortSignal): Promise<void>;
 
-  /** The configured stores, or null when the deployment is single-store (Glance: no enabled_backends). */
-  listStores(ctx: RequestContext, signal: AbortSignal): Promise<StoreInfo[] | null>;
+  /**
+   * The configured stores, or null when the deployment is single-store (Glance: no enabled_backends).
+   * `detail` (type and properties) is admin-only by policy.
+   */
+  listStores(ctx: RequestContext, signal: AbortSignal, options?: { detail?: boolean }): Promise<StoreInfo[] | null>;
   importMethods(): readonly string[];
   getUsage(ctx: RequestContext, signal: AbortSignal): Promise<Record<string, unknown>>;
   health(signal: AbortSignal): Promise<HealthReport>;

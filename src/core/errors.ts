@@ -55,8 +55,14 @@ export class GoneError extends CoreError {
 export class PayloadTooLargeError extends CoreError {
   readonly status = 413;
 }
+export class UriTooLongError extends CoreError {
+  readonly status = 414;
+}
 export class UnsupportedMediaTypeError extends CoreError {
   readonly status = 415;
+}
+export class NotImplementedError extends CoreError {
+  readonly status = 501;
 }
 export class RangeNotSatisfiableError extends CoreError {
   readonly status = 416;

@@ -1,0 +1,93 @@
+/**
+ * The gateway's configuration: one validated, immutable object built at start-up.
+ * Only src/main.ts reads the environment and argv; everything else receives a Config.
+ */
+export type AuthMode = 'noauth' | 'keystone' | 'static';
+export type CoreMode = 'embedded' | 'upstream';
+
+export interface StoreConfig {
+  id: string;
+  path: string;
+  description?: string;
+}
+
+export interface Limits {
+  /** Glance image_size_cap: 1 TiB. */
+  imageSizeCap: number;
+  /** Glance user_storage_quota in bytes, 0 = unlimited. */
+  userStorageQuota: number;
+  apiLimitMax: number;
+  limitParamDefault: number;
+  propertyQuota: number;
+  tagQuota: number;
+  memberQuota: number;
+  locationQuota: number;
+  /** Cap on JSON request bodies (metadata, not image data). */
+  maxJsonBodyBytes: number;
+  maxJsonDepth: number;
+  maxHeaderCount: number;
+  maxUrlLength: number;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  mode: CoreMode;
+  auth: {
+    mode: AuthMode;
+    /** Project of requests that carry no context headers in noauth mode (they run as admin). */
+    noauthProject: string;
+  };
+  /** null: single store (Glance without enabled_backends); otherwise named stores. */
+  stores: StoreConfig[] | null;
+  defaultStore: string | null;
+  limits: Limits;
+  importMethods: string[];
+  diskFormats: string[];
+  containerFormats: string[];
+  publicEndpoint: string | null;
+  /** Entries in the image metadata cache. */
+  cacheSize: number;
+  /** How long SIGTERM waits for in-flight requests. */
+  shutdownTimeoutMs: number;
+  logLevel: string;
+  /** SQLite synchronous pragma: NORMAL survives process crashes; FULL also power loss. */
+  dbSynchronous: 'NORMAL' | 'FULL';
+  hashWorkers: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  imageSizeCap: 1099511627776,
+  userStorageQuota: 0,
+  apiLimitMax: 1000,
+  limitParamDefault: 25,
+  propertyQuota: 128,
+  tagQuota: 128,
+  memberQuota: 128,
+  locationQuota: 10,
+  maxJsonBodyBytes: 1024 * 1024,
+  maxJsonDepth: 32,
+  maxHeaderCount: 200,
+  maxUrlLength: 16384,
+};
+
+export const DEFAULT_CONFIG: Config = {
+  host: '127.0.0.1',
+  port: 9292,
+  dataDir: './data',
+  mode: 'embedded',
+  auth: { mode: 'noauth', noauthProject: 'admin' },
+  stores: null,
+  defaultStore: null,
+  limits: DEFAULT_LIMITS,
+  importMethods: ['glance-direct'],
+  diskFormats: ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop'],
+  containerFormats: ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 'compressed'],
+  publicEndpoint: null,
+  cacheSize: 10000,
+  shutdownTimeoutMs: 30000,
+  logLevel: 'info',
+  dbSynchronous: 'NORMAL',
+  hashWorkers: 4,
+};

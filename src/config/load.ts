@@ -1,0 +1,147 @@
+import { DEFAULT_CONFIG, type Config, type Limits, type StoreConfig } from './config.js';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+const PREFIX = 'GLANCE_GATEWAY_';
+
+/** Env variable (without prefix) → how it lands in the config. One row per option. */
+const INT_LIMITS: Array<[string, keyof Limits, number]> = [
+  ['IMAGE_SIZE_CAP', 'imageSizeCap', 0],
+  ['USER_STORAGE_QUOTA', 'userStorageQuota', 0],
+  ['API_LIMIT_MAX', 'apiLimitMax', 1],
+  ['LIMIT_PARAM_DEFAULT', 'limitParamDefault', 1],
+  ['IMAGE_PROPERTY_QUOTA', 'propertyQuota', -1],
+  ['IMAGE_TAG_QUOTA', 'tagQuota', -1],
+  ['IMAGE_MEMBER_QUOTA', 'memberQuota', -1],
+  ['IMAGE_LOCATION_QUOTA', 'locationQuota', -1],
+  ['MAX_JSON_BODY_BYTES', 'maxJsonBodyBytes', 1],
+  ['MAX_JSON_DEPTH', 'maxJsonDepth', 1],
+  ['MAX_HEADER_COUNT', 'maxHeaderCount', 1],
+  ['MAX_URL_LENGTH', 'maxUrlLength', 64],
+];
+
+const KNOWN_IMPORT_METHODS = ['glance-direct'];
+
+/**
+ * Builds the configuration from defaults, then the optional JSON config file, then the
+ * environment (env wins). Every problem is collected so the operator sees them all at once.
+ */
+export function loadConfig(env: Env, fileText: string | null, filePath = 'config file'): Config {
+  const problems: string[] = [];
+  let fromFile: Partial<Config> = {};
+  if (fileText !== null) {
+    try {
+      const parsed: unknown = JSON.parse(fileText);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        problems.push(`${filePath}: must hold a JSON object`);
+      } else {
+        fromFile = parsed as Partial<Config>;
+      }
+    } catch (e) {
+      problems.push(`${filePath}: not valid JSON (${(e as Error).message})`);
+    }
+  }
+  const cfg: Config = {
+    ...DEFAULT_CONFIG,
+    ...fromFile,
+    auth: { ...DEFAULT_CONFIG.auth, ...(fromFile.auth ?? {}) },
+    limits: { ...DEFAULT_CONFIG.limits, ...(fromFile.limits ?? {}) },
+  };
+  const get = (name: string): string | undefined => {
+    const v = env[PREFIX + name];
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const int = (name: string, min: number): number | undefined => {
+    const raw = get(name);
+    if (raw === undefined) return undefined;
+    if (!/^-?\d+$/.test(raw.trim())) {
+      problems.push(`${PREFIX}${name}: expected an integer, got '${raw}'`);
+      return undefined;
+    }
+    const n = Number(raw.trim());
+    if (!Number.isSafeInteger(n) || n < min) {
+      problems.push(`${PREFIX}${name}: must be an integer >= ${min}, got '${raw}'`);
+      return undefined;
+    }
+    return n;
+  };
+  const list = (name: string): string[] | undefined =>
+    get(name)
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+
+  cfg.host = get('HOST') ?? cfg.host;
+  cfg.port = int('PORT', 0) ?? cfg.port;
+  cfg.dataDir = get('DATA_DIR') ?? cfg.dataDir;
+  cfg.mode = (get('MODE') as Config['mode'] | undefined) ?? cfg.mode;
+  cfg.auth.mode = (get('AUTH') as Config['auth']['mode'] | undefined) ?? cfg.auth.mode;
+  cfg.auth.noauthProject = get('NOAUTH_PROJECT') ?? cfg.auth.noauthProject;
+  const storesEnv = get('STORES');
+  if (storesEnv !== undefined) cfg.stores = parseStores(storesEnv, problems);
+  cfg.defaultStore = get('DEFAULT_STORE') ?? cfg.defaultStore;
+  for (const [name, key, min] of INT_LIMITS) cfg.limits[key] = int(name, min) ?? cfg.limits[key];
+  cfg.importMethods = list('IMPORT_METHODS') ?? cfg.importMethods;
+  cfg.diskFormats = list('DISK_FORMATS') ?? cfg.diskFormats;
+  cfg.containerFormats = list('CONTAINER_FORMATS') ?? cfg.containerFormats;
+  cfg.publicEndpoint = get('PUBLIC_ENDPOINT') ?? cfg.publicEndpoint;
+  cfg.cacheSize = int('CACHE_SIZE', 0) ?? cfg.cacheSize;
+  cfg.shutdownTimeoutMs = int('SHUTDOWN_TIMEOUT_MS', 0) ?? cfg.shutdownTimeoutMs;
+  cfg.logLevel = get('LOG_LEVEL') ?? cfg.logLevel;
+  cfg.dbSynchronous = (get('DB_SYNCHRONOUS')?.toUpperCase() as Config['dbSynchronous'] | undefined) ?? cfg.dbSynchronous;
+  cfg.hashWorkers = int('HASH_WORKERS', 1) ?? cfg.hashWorkers;
+
+  validate(cfg, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return cfg;
+}
+
+function parseStores(raw: string, problems: string[]): StoreConfig[] {
+  const stores: StoreConfig[] = [];
+  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const at = entry.indexOf(':');
+    if (at <= 0 || at === entry.length - 1) {
+      problems.push(`${PREFIX}STORES: entry '${entry}' must look like id:path`);
+      continue;
+    }
+    stores.push({ id: entry.slice(0, at), path: entry.slice(at + 1) });
+  }
+  return stores;
+}
+
+function validate(cfg: Config, problems: string[]): void {
+  if (cfg.port > 65535) problems.push(`port: must be 0..65535, got ${cfg.port}`);
+  if (!['embedded', 'upstream'].includes(cfg.mode)) problems.push(`mode: must be embedded or upstream, got '${cfg.mode}'`);
+  if (cfg.mode === 'upstream') problems.push('mode: upstream is not available yet in this version');
+  if (!['noauth', 'keystone', 'static'].includes(cfg.auth.mode)) {
+    problems.push(`auth: must be noauth, keystone or static, got '${cfg.auth.mode}'`);
+  } else if (cfg.auth.mode !== 'noauth') {
+    problems.push(`auth: '${cfg.auth.mode}' is not available yet in this version; use noauth`);
+  }
+  if (!['NORMAL', 'FULL'].includes(cfg.dbSynchronous)) problems.push(`dbSynchronous: must be NORMAL or FULL`);
+  for (const m of cfg.importMethods) {
+    if (!KNOWN_IMPORT_METHODS.includes(m)) problems.push(`importMethods: '${m}' is not supported (known: ${KNOWN_IMPORT_METHODS.join(', ')})`);
+  }
+  if (cfg.stores !== null) {
+    if (cfg.stores.length === 0) problems.push('stores: at least one store is needed');
+    const ids = new Set<string>();
+    for (const s of cfg.stores) {
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(s.id)) problems.push(`stores: id '${s.id}' must be 1-64 of [A-Za-z0-9_-]`);
+      if (s.id.startsWith('os_glance')) problems.push(`stores: id '${s.id}' is reserved`);
+      if (ids.has(s.id)) problems.push(`stores: duplicate id '${s.id}'`);
+      ids.add(s.id);
+    }
+    if (cfg.defaultStore === null) cfg.defaultStore = cfg.stores[0]?.id ?? null;
+    else if (!ids.has(cfg.defaultStore)) problems.push(`defaultStore: '${cfg.defaultStore}' is not a configured store`);
+  } else if (cfg.defaultStore !== null) {
+    problems.push('defaultStore: set only together with stores');
+  }
+  if (cfg.limits.limitParamDefault > cfg.limits.apiLimitMax) problems.push('limits: limitParamDefault exceeds apiLimitMax');
+  if (cfg.diskFormats.length === 0 || cfg.containerFormats.length === 0) problems.push('formats: lists must not be empty');
+}

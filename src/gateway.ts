@@ -1,0 +1,69 @@
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import type { ImageCore } from './core/core.js';
+import { createEmbeddedCore } from './embedded/create.js';
+import { buildHttpApp } from './http/app.js';
+import type { Authenticator } from './http/auth/authenticator.js';
+import { NoAuthAuthenticator } from './http/auth/noauth.js';
+
+export interface Gateway {
+  server: Server;
+  core: ImageCore;
+  /** The port actually bound (config port 0 picks a free one). */
+  port: number;
+  /** Stops accepting, lets in-flight requests finish until the deadline, then closes the core. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: everything is built here from the config, nothing is a module
+ * singleton. The entry file (main.ts) and the tests call this.
+ */
+export async function startGateway(config: Config, logger: Logger): Promise<Gateway> {
+  const startup = new AbortController();
+  const { core, recovery } = await createEmbeddedCore(config, logger, startup.signal);
+  logger.info({ recovery }, 'embedded core ready');
+  const authenticator = buildAuthenticator(config, logger);
+  const app = buildHttpApp({ core, config, logger, authenticator });
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s as Server)) as Server;
+    s.once('error', reject);
+  });
+  // Node drops headers past maxHeadersCount silently; one more lets the app see and refuse them.
+  server.maxHeadersCount = config.limits.maxHeaderCount + 1;
+  server.requestTimeout = 0; // image uploads may legitimately take hours
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  logger.info({ host: config.host, port, mode: config.mode, auth: authenticator.mode }, 'glance-gateway listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs).unref());
+      if ((await Promise.race([drained, deadline])) === 'timeout') {
+        logger.warn('shutdown deadline reached; closing remaining connections');
+        server.closeAllConnections();
+      }
+      await core.close();
+      logger.info('glance-gateway stopped');
+    })());
+  return { server, core, port, close };
+}
+
+function buildAuthenticator(config: Config, logger: Logger): Authenticator {
+  switch (config.auth.mode) {
+    case 'noauth':
+      logger.warn(
+        { default_project: config.auth.noauthProject },
+        'AUTHENTICATION IS DISABLED (noauth): callers choose their project and roles with X-Project-Id/X-Roles, and requests without them run as admin. Use only behind a trusted proxy or for testing.',
+      );
+      return new NoAuthAuthenticator(config.auth.noauthProject);
+    default:
+      throw new Error(`auth mode '${config.auth.mode}' is not available yet`);
+  }
+}

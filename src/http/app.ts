@@ -1,0 +1,112 @@
+import { Hono } from 'hono';
+import { getPath as defaultGetPath } from 'hono/utils/url';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import type { ImageCore } from '../core/core.js';
+import { BadRequestError, NotFoundError, NotImplementedError, UriTooLongError } from '../core/errors.js';
+import type { Authenticator } from './auth/authenticator.js';
+import { requestIdFrom, requestLog } from './request-log.js';
+import { ROUTABLE_METHODS } from './resource.js';
+import type { GatewayEnv } from './types.js';
+import { mountDataRoutes } from './v2/data-routes.js';
+import { mountDiscoveryRoutes } from './v2/discovery-routes.js';
+import { v2ErrorResponse } from './v2/error-response.js';
+import { mountImageRoutes } from './v2/images-routes.js';
+import { mountSharingRoutes } from './v2/sharing-routes.js';
+import { baseUrlFrom, negotiate, versionsDocument, type VersionFeatures } from './versions.js';
+
+export interface HttpAppDeps {
+  core: ImageCore;
+  config: Config;
+  logger: Logger;
+  authenticator: Authenticator;
+}
+
+/** Negotiated paths that answer with the versions document, never reaching a dialect. */
+const VERSIONS_PATH = { 200: '/_versions/200', 300: '/_versions/300' } as const;
+
+/**
+ * The HTTP front: version negotiation (as a path rewrite, so routes see `/v2/...`),
+ * healthcheck, request logging, authentication, then the dialects' routes.
+ */
+export function buildHttpApp(deps: HttpAppDeps): Hono<GatewayEnv> {
+  const { core, config, logger, authenticator } = deps;
+  const features: VersionFeatures = { v1: false, multiStore: config.stores !== null, cache: false };
+
+  const app = new Hono<GatewayEnv>({
+    getPath: (req) => {
+      const path = defaultGetPath(req);
+      if (path === '/healthcheck') return path;
+      const n = negotiate(req.method, path, req.headers.get('accept') ?? undefined, features);
+      return n.kind === 'versions' ? VERSIONS_PATH[n.status] : n.path;
+    },
+  });
+
+  app.use('*', requestLog(logger));
+
+  app.all('/healthcheck', async (c) => {
+    const health = await core.health(c.req.raw.signal);
+    return new Response(c.req.method === 'HEAD' ? null : health.detail, {
+      status: health.ok ? 200 : 503,
+      headers: { 'Content-Type': 'text/plain; charset=UTF-8' },
+    });
+  });
+  for (const status of [200, 300] as const) {
+    app.all(VERSIONS_PATH[status], (c) => {
+      const doc = versionsDocument(baseUrlFrom(c.env.incoming.headers, config.publicEndpoint ?? undefined), features);
+      return new Response(c.req.method === 'HEAD' ? null : JSON.stringify(doc), {
+        status,
+        headers: { 'Content-Type': 'application/json' },
+      });
+    });
+  }
+
+  app.use('/v2/*', async (c, next) => {
+    c.set('dialect', 'v2');
+    await next();
+  });
+  app.use('/v2', async (c, next) => {
+    c.set('dialect', 'v2');
+    await next();
+  });
+  app.use('*', async (c, next) => {
+    const req = c.env.incoming;
+    if ((req.url ?? '').length > config.limits.maxUrlLength) {
+      throw new UriTooLongError(`The request URL is longer than ${config.limits.maxUrlLength} characters.`);
+    }
+    if (req.rawHeaders.length / 2 > config.limits.maxHeaderCount) {
+      throw new BadRequestError(`Too many headers: at most ${config.limits.maxHeaderCount} are allowed.`);
+    }
+    const inbound = req.headers['x-openstack-request-id'];
+    if (requestIdFrom(Array.isArray(inbound) ? inbound[0] : inbound).rejected) {
+      throw new BadRequestError('The X-Openstack-Request-ID header must be at most 64 printable characters.');
+    }
+    c.set('ctx', await authenticator.authenticate(req.headers, c.get('requestId'), c.req.raw.signal));
+    await next();
+  });
+
+  // Exactly `/v2` redirects to the API root; `/v2/` itself has no resource (spec v2 §2.3 step 4).
+  app.all('/v2', (c) =>
+    new Response(null, {
+      status: 302,
+      headers: {
+        Location: `${baseUrlFrom(c.env.incoming.headers, config.publicEndpoint ?? undefined)}/v2/`,
+        'Content-Type': 'text/plain; charset=utf8',
+        'x-openstack-request-id': c.get('requestId'),
+      },
+    }),
+  );
+
+  const v2 = { core, config, logger };
+  mountImageRoutes(app, v2);
+  mountDataRoutes(app, v2);
+  mountSharingRoutes(app, v2);
+  mountDiscoveryRoutes(app, v2);
+
+  app.notFound((c) => {
+    const method = c.req.method;
+    return v2ErrorResponse(ROUTABLE_METHODS.has(method) ? new NotFoundError('') : new NotImplementedError(''), c, logger);
+  });
+  app.onError((err, c) => v2ErrorResponse(err, c, logger));
+  return app;
+}

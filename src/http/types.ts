@@ -1,0 +1,13 @@
+import type { HttpBindings } from '@hono/node-server';
+import type { RequestContext } from '../core/context.js';
+
+/** Hono environment shared by every route: the raw Node request/response and the caller. */
+export interface GatewayEnv {
+  Bindings: HttpBindings;
+  Variables: {
+    requestId: string;
+    ctx: RequestContext;
+    /** Which dialect answers this request's errors. */
+    dialect: 'v1' | 'v2' | 'none';
+  };
+}

@@ -1,0 +1,88 @@
+import type { Hono } from 'hono';
+import { requireObject } from '../json-body.js';
+import { mountResource } from '../resource.js';
+import { empty, json, param, readJson } from '../respond.js';
+import type { GatewayEnv } from '../types.js';
+import { baseUrlFrom } from '../versions.js';
+import type { V2Deps } from './deps.js';
+import { firstAndNextLinks, parseImageListQuery } from './list-query.js';
+import { parsePatchBody, parsePatchContentType } from './patch-body.js';
+import { renderImage } from './render.js';
+
+/** /v2/images, /v2/images/{id} and the deactivate/reactivate actions. */
+export function mountImageRoutes(app: Hono<GatewayEnv>, deps: V2Deps): void {
+  const { core, config } = deps;
+  const view = { multiStore: config.stores !== null };
+
+  mountResource(app, {
+    path: '/v2/images',
+    methods: {
+      GET: async (c) => {
+        const params = new URLSearchParams(c.env.incoming.url?.split('?')[1] ?? '');
+        const query = parseImageListQuery(params, {
+          defaultLimit: config.limits.limitParamDefault,
+          maxLimit: config.limits.apiLimitMax,
+        });
+        const page = await core.listImages(c.get('ctx'), query, c.req.raw.signal);
+        const last = page.images.at(-1)?.id ?? null;
+        const links = firstAndNextLinks(params, last, page.full && page.images.length > 0);
+        const body: Record<string, unknown> = {
+          images: page.images.map((i) => renderImage(i, view)),
+          first: links.first,
+          schema: '/v2/schemas/images',
+        };
+        if (links.next !== undefined) body.next = links.next;
+        return json(c, 200, body);
+      },
+      POST: async (c) => {
+        const input = requireObject(await readJson(c, config.limits));
+        const image = await core.createImage(c.get('ctx'), input, c.req.raw.signal);
+        const headers: Record<string, string> = {
+          Location: `${baseUrlFrom(c.env.incoming.headers, config.publicEndpoint ?? undefined)}/v2/images/${image.id}`,
+        };
+        const methods = core.importMethods();
+        if (methods.length > 0) headers['OpenStack-image-import-methods'] = methods.join(',');
+        const stores = await core.listStores(c.get('ctx'), c.req.raw.signal);
+        if (stores !== null) headers['OpenStack-image-store-ids'] = stores.map((s) => s.id).join(',');
+        return json(c, 201, renderImage(image, view), headers);
+      },
+    },
+  });
+
+  mountResource(app, {
+    path: '/v2/images/:id',
+    bodyReject: ['GET', 'DELETE'],
+    methods: {
+      GET: async (c) => {
+        const image = await core.getImage(c.get('ctx'), param(c, 'id'), c.req.raw.signal);
+        return json(c, 200, renderImage(image, view));
+      },
+      PATCH: async (c) => {
+        // The media type is checked before anything else, even for unknown ids (spec v2 §5.4.1).
+        const dialect = parsePatchContentType(c.env.incoming.headers['content-type']);
+        const ops = parsePatchBody(await readJson(c, config.limits), dialect);
+        const image = await core.updateImage(c.get('ctx'), param(c, 'id'), ops, c.req.raw.signal);
+        return json(c, 200, renderImage(image, view));
+      },
+      DELETE: async (c) => {
+        await core.deleteImage(c.get('ctx'), param(c, 'id'), c.req.raw.signal);
+        return empty(c, 204);
+      },
+    },
+  });
+
+  for (const action of ['deactivate', 'reactivate'] as const) {
+    mountResource(app, {
+      path: `/v2/images/:id/actions/${action}`,
+      bodyReject: ['POST'],
+      methods: {
+        POST: async (c) => {
+          const id = param(c, 'id');
+          if (action === 'deactivate') await core.deactivateImage(c.get('ctx'), id, c.req.raw.signal);
+          else await core.reactivateImage(c.get('ctx'), id, c.req.raw.signal);
+          return empty(c, 204);
+        },
+      },
+    });
+  }
+}

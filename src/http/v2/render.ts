@@ -1,0 +1,58 @@
+import { HIDDEN_PROPERTIES, type Image } from '../../core/image.js';
+import type { Member } from '../../core/member.js';
+
+/** v2 timestamps: UTC, whole seconds, `Z` (spec v2 §1.4). */
+export function v2Time(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19) + 'Z';
+}
+
+export interface ImageView {
+  /** Multi-store deployments show a `stores` key on images that have data. */
+  multiStore: boolean;
+}
+
+/**
+ * The v2 image document (spec v2 §3.1): extra properties first in stored order, then the
+ * base attributes, then the links. Base attributes are never omitted.
+ */
+export function renderImage(image: Image, view: ImageView): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(image.properties)) {
+    if (!HIDDEN_PROPERTIES.has(k)) out[k] = v;
+  }
+  out.name = image.name;
+  out.disk_format = image.disk_format;
+  out.container_format = image.container_format;
+  out.visibility = image.visibility;
+  out.size = image.size;
+  out.virtual_size = image.virtual_size;
+  out.status = image.status;
+  out.checksum = image.checksum;
+  out.protected = image.protected;
+  out.min_ram = image.min_ram;
+  out.min_disk = image.min_disk;
+  out.owner = image.owner;
+  out.os_hidden = image.os_hidden;
+  out.os_hash_algo = image.os_hash_algo;
+  out.os_hash_value = image.os_hash_value;
+  out.id = image.id;
+  out.created_at = v2Time(image.created_at);
+  out.updated_at = v2Time(image.updated_at);
+  out.tags = image.tags;
+  out.self = `/v2/images/${image.id}`;
+  out.file = `/v2/images/${image.id}/file`;
+  out.schema = '/v2/schemas/image';
+  if (view.multiStore && image.stores.length > 0) out.stores = image.stores.join(',');
+  return out;
+}
+
+export function renderMember(m: Member): Record<string, unknown> {
+  return {
+    member_id: m.member_id,
+    image_id: m.image_id,
+    status: m.status,
+    created_at: v2Time(m.created_at),
+    updated_at: v2Time(m.updated_at),
+    schema: '/v2/schemas/member',
+  };
+}

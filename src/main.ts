@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+import { ConfigError, loadConfig } from './config/load.js';
+import { startGateway } from './gateway.js';
+
+/** The entry point: the only place that reads argv and the environment. */
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--config');
+  const configPath = at >= 0 ? args[at + 1] : undefined;
+  if (at >= 0 && configPath === undefined) fail('--config needs a file path');
+  let fileText: string | null = null;
+  if (configPath !== undefined) {
+    try {
+      fileText = readFileSync(configPath, 'utf8');
+    } catch (e) {
+      fail(`cannot read config file ${configPath}: ${(e as Error).message}`);
+    }
+  }
+  let config;
+  try {
+    config = loadConfig(process.env, fileText, configPath);
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+  const logger = pino({ level: config.logLevel, base: { service: 'glance-gateway' } });
+  const gateway = await startGateway(config, logger);
+  let signals = 0;
+  const stop = (signal: string): void => {
+    if (++signals > 1) process.exit(1);
+    logger.info({ signal }, 'shutting down');
+    gateway.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+function fail(message: string): never {
+  process.stderr.write(`glance-gateway: ${message}\n`);
+  process.exit(2);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`glance-gateway: failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
