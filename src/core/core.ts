@@ -23,6 +23,9 @@ export interface ImageCore {
   deactivateImage(ctx: RequestContext, id: string, signal: AbortSignal): Promise<void>;
   reactivateImage(ctx: RequestContext, id: string, signal: AbortSignal): Promise<void>;
 
+  /** Removes the image's bytes from one store of several (v2 2.10); 403 when it is the only one. */
+  deleteImageFromStore(ctx: RequestContext, id: string, storeId: string, signal: AbortSignal): Promise<void>;
+
   /** Streams `data` into the store; resolves with the image once it is durably `active`. */
   uploadImageData(
     ctx: RequestContext,

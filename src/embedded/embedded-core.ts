@@ -83,6 +83,12 @@ export class EmbeddedCore implements ImageCore {
     this.imageService.setActive(ctx, id, true);
   }
 
+  async deleteImageFromStore(ctx: RequestContext, id: string, storeId: string, signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    const store = this.imageService.dropStore(ctx, id, storeId);
+    await store.remove(id, signal);
+  }
+
   uploadImageData(ctx: RequestContext, id: string, data: Readable, options: UploadOptions, signal: AbortSignal): Promise<Image> {
     return this.data.upload(ctx, id, data, options, signal);
   }

@@ -5,6 +5,7 @@ import type { Image, ImageCreateInput } from '../core/image.js';
 import { applyPatch, validateCreate, validateTag } from '../core/image-rules.js';
 import type { PatchOp } from '../core/patch.js';
 import type { ImagePage, ImageQuery } from '../core/query.js';
+import type { BlobStore } from '../store/store.js';
 import { buildListSql } from './db/list-sql.js';
 import { rowToImage, type ImageRow } from './db/image-repo.js';
 import { loadImage, loadVisible, membershipOf, saveImage, type EmbeddedDeps } from './deps.js';
@@ -86,7 +87,7 @@ export class ImageService {
     return d.db.transaction(() => {
       const image = loadVisible(d, ctx, id, `No image found with ID ${id}`);
       d.policy.assertWritable(ctx);
-      d.policy.assertOwnerOrAdmin(image, ctx, NOT_OWNER);
+      // applyPatch checks ownership per op, in Glance's order (so `[]` from a non-owner is a 200).
       const { image: next, changed } = applyPatch(image, ops, ctx, d.policy, d.limits, d.formats);
       if (!changed) return image;
       return saveImage(d, { ...next, updated_at: d.now() });
@@ -120,6 +121,28 @@ export class ImageService {
       if (image.status === to) return;
       if (image.status !== from) throw new ForbiddenError(`Not allowed to ${verb} image in status '${image.status}'`);
       saveImage(d, { ...image, status: to, updated_at: d.now() }, false);
+    })();
+  }
+
+  /** Detaches one store from an image (spec v2 §7.3); the caller removes the bytes. */
+  dropStore(ctx: RequestContext, id: string, storeId: string): BlobStore {
+    const d = this.deps;
+    if (!d.multiStore) throw new NotFoundError('');
+    const store = d.stores.get(storeId);
+    if (store === undefined) throw new ConflictError(`The selected store ${storeId} is not available on this node.`);
+    return d.db.transaction(() => {
+      const image = loadVisible(d, ctx, id, `Failed to find image ${id}`);
+      d.policy.assertWritable(ctx);
+      d.policy.assertOwnerOrAdmin(image, ctx, NOT_OWNER);
+      if (image.status !== 'active') {
+        throw new ConflictError("It's not allowed to remove image data from store if image status is not 'active'");
+      }
+      if (!image.stores.includes(storeId)) throw new NotFoundError(`Image ${id} is not stored in store ${storeId}.`);
+      if (image.stores.length === 1) {
+        throw new ForbiddenError('Cannot delete image data from the only store containing it. Consider deleting the image instead.');
+      }
+      saveImage(d, { ...image, stores: image.stores.filter((s) => s !== storeId), updated_at: d.now() }, false);
+      return store;
     })();
   }
 

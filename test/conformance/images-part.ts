@@ -85,9 +85,15 @@ export function imageTests(h: () => Harness): void {
       await expectReject(h().create(ctx, h().scope(), { [key]: value }), ForbiddenError, `Attribute '${key}' is read-only.`);
     });
 
-    it.each(['os_glance_foo', 'location', 'deleted', 'deleted_at', 'locations'])('reserved key %s on create → Forbidden', async (key) => {
+    it.each<[string, unknown]>([
+      ['os_glance_foo', 'x'],
+      ['location', 'x'],
+      ['deleted', 'x'],
+      ['deleted_at', 'x'],
+      ['locations', []],
+    ])('reserved key %s on create → Forbidden', async (key, value) => {
       const ctx = h().user(h().project('o'));
-      await expectReject(h().create(ctx, h().scope(), { [key]: 'x' }), ForbiddenError);
+      await expectReject(h().create(ctx, h().scope(), { [key]: value }), ForbiddenError, `Attribute '${key}' is reserved.`);
     });
 
     it.each<[string, Record<string, unknown>]>([

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RequestContext } from '../../src/core/context.js';
 import type { Visibility } from '../../src/core/image.js';
 import type { MemberStatus } from '../../src/core/member.js';
-import { LEGACY_POLICY_RULES, makePolicy } from '../../src/core/policy.js';
+import { LEGACY_POLICY_RULES, makePolicy, type PolicyOverrides } from '../../src/core/policy.js';
 import { ctxs, expectCoreError, makeImage } from './fixtures.js';
 
 const policy = makePolicy();
@@ -113,6 +113,6 @@ describe('policy rules', () => {
     expect(() => makePolicy({ publicise_image: 'admin' })).toThrow(/Unknown policy rule 'publicise_image'/);
     expect(() => makePolicy({ copy_image: 'root' as 'admin' })).toThrow(/Invalid value 'root'/);
     expect(() => policy.isPolicyAllowed('no_such_rule', ctxs.admin)).toThrow(/Unknown policy rule/);
-    expect(() => makePolicy({ toString: 'admin' })).toThrow(/Unknown policy rule/);
+    expect(() => makePolicy(JSON.parse('{"toString": "admin"}') as PolicyOverrides)).toThrow(/Unknown policy rule/);
   });
 });

@@ -73,7 +73,7 @@ function randomImage(r: () => number): Image {
   return makeImage({
     status: pick(r, ['queued', 'active', 'importing', 'deactivated'] as const),
     owner: pick(r, ['proj1', 'proj1', 'proj1', 'proj2', null]),
-    properties: pick(r, [{}, { foo: 'bar' }, { foo: 'bar', os_glance_failed_import: '' }, { a: '1', b: '2', c: '3', d: '4' }]),
+    properties: pick<Record<string, string>>(r, [{}, { foo: 'bar' }, { foo: 'bar', os_glance_failed_import: '' }, { a: '1', b: '2', c: '3', d: '4' }]),
     tags: pick(r, [[], ['a'], ['x', 'y', 'z']]),
   });
 }

@@ -48,6 +48,17 @@ export function mountDataRoutes(app: Hono<GatewayEnv>, deps: V2Deps): void {
   });
 
   mountResource(app, {
+    path: '/v2/stores/:store/:id',
+    bodyReject: ['DELETE'],
+    methods: {
+      DELETE: async (c) => {
+        await core.deleteImageFromStore(c.get('ctx'), param(c, 'id'), param(c, 'store'), c.req.raw.signal);
+        return empty(c, 204);
+      },
+    },
+  });
+
+  mountResource(app, {
     path: '/v2/images/:id/stage',
     methods: {
       PUT: async (c) => {
