@@ -43,11 +43,15 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      // Connections that finish their request while we drain become idle keep-alives; close
+      // them as they appear instead of waiting for the keep-alive timeout.
+      const reaper = setInterval(() => server.closeIdleConnections(), 50);
+      void drained.finally(() => clearInterval(reaper));
       const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs).unref());
       if ((await Promise.race([drained, deadline])) === 'timeout') {
         logger.warn('shutdown deadline reached; closing remaining connections');
         server.closeAllConnections();
+        clearInterval(reaper);
       }
       await core.close();
       logger.info('glance-gateway stopped');
