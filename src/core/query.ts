@@ -58,6 +58,17 @@ export interface ImageFilters {
   dates?: DateFilter[];
   /** Extra-property equality filters; every one must match. */
   properties?: Record<string, string>;
+  /**
+   * v1 `changes-since`: deleted, pending_delete and killed images are listed too, which v2
+   * never does.
+   */
+  includeGone?: boolean;
+  /**
+   * v1 admin listing scopes (spec v1 §3.2): 'as-user' lists like a regular user (public, own,
+   * shared with the admin's project); 'non-public' every non-public image; 'all' every image.
+   * Others' community images stay excluded in all three. Ignored for non-admins.
+   */
+  adminScope?: 'as-user' | 'non-public' | 'all';
 }
 
 export interface ImageQuery {

@@ -148,6 +148,11 @@ export class EmbeddedCore implements ImageCore {
     this.memberService.delete(ctx, id, memberId);
   }
 
+  async listMemberships(ctx: RequestContext, memberId: string, signal: AbortSignal): Promise<Member[]> {
+    signal.throwIfAborted();
+    return this.memberService.listMemberships(ctx, memberId);
+  }
+
   async listStores(ctx: RequestContext, signal: AbortSignal, options?: { detail?: boolean }): Promise<StoreInfo[] | null> {
     signal.throwIfAborted();
     if (!this.deps.multiStore) return null;

@@ -2,7 +2,7 @@ import type { RequestContext } from '../core/context.js';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, PayloadTooLargeError } from '../core/errors.js';
 import type { Image } from '../core/image.js';
 import type { Member, MemberStatus } from '../core/member.js';
-import { loadVisible, type EmbeddedDeps } from './deps.js';
+import { loadImage, loadVisible, type EmbeddedDeps } from './deps.js';
 
 /** Image sharing (spec v2 §9). Only shared images have members. */
 export class MemberService {
@@ -75,6 +75,12 @@ export class MemberService {
       }
       d.members.remove(id, member.member_id);
     })();
+  }
+
+  listMemberships(ctx: RequestContext, memberId: string): Member[] {
+    const all = this.deps.members.byMember(memberId);
+    if (ctx.isAdmin || memberId === ctx.projectId) return all;
+    return all.filter((m) => loadImage(this.deps, m.image_id)?.owner === ctx.projectId);
   }
 
   private visible(ctx: RequestContext, id: string): Image {

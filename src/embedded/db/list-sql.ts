@@ -42,12 +42,14 @@ export function fullSort(query: ImageQuery): SortSpec[] {
  * are a member of (with the requested member status); `visibility` narrows that set.
  */
 export function buildListSql(query: ImageQuery, ctx: RequestContext, marker: Image | undefined): SqlQuery {
-  const where: string[] = ['deleted = 0', "status NOT IN ('deleted', 'pending_delete', 'killed')"];
-  const params: unknown[] = [];
   const f = query.filters;
+  const where: string[] = f.includeGone ? [] : ['deleted = 0', "status NOT IN ('deleted', 'pending_delete', 'killed')"];
+  const params: unknown[] = [];
   const project = ctx.projectId;
+  const asUser = !ctx.isAdmin || f.adminScope === 'as-user';
 
-  if (!ctx.isAdmin) {
+  if (ctx.isAdmin && f.adminScope === 'non-public') where.push("visibility != 'public'");
+  if (asUser) {
     const memberStatus = f.member_status ?? 'accepted';
     const memberCond =
       project === null

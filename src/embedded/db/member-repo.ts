@@ -27,6 +27,7 @@ export class MemberRepo {
   private readonly deleteStmt;
   private readonly deleteAllStmt;
   private readonly countStmt;
+  private readonly byMemberStmt;
 
   constructor(db: Db) {
     this.getStmt = db.prepare<[string, string], MemberRow>(
@@ -45,6 +46,10 @@ export class MemberRepo {
     );
     this.deleteStmt = db.prepare('UPDATE image_members SET deleted = 1 WHERE image_id = ? AND member_id = ?');
     this.deleteAllStmt = db.prepare('UPDATE image_members SET deleted = 1 WHERE image_id = ?');
+    this.byMemberStmt = db.prepare<[string], MemberRow>(
+      `SELECT m.* FROM image_members m JOIN images i ON i.id = m.image_id
+       WHERE m.member_id = ? AND m.deleted = 0 AND i.deleted = 0 ORDER BY m.created_at, m.image_id`,
+    );
     this.countStmt = db.prepare<[string], { n: number }>(
       'SELECT COUNT(*) AS n FROM image_members WHERE image_id = ? AND deleted = 0',
     );
@@ -57,6 +62,11 @@ export class MemberRepo {
 
   list(imageId: string): Member[] {
     return this.listStmt.all(imageId).map(toMember);
+  }
+
+  /** Live memberships of one project, on images that are not deleted. */
+  byMember(memberId: string): Member[] {
+    return this.byMemberStmt.all(memberId).map(toMember);
   }
 
   count(imageId: string): number {
