@@ -46,8 +46,10 @@ export async function ingest(source: Readable, writer: BlobWriter, options: Inge
   }
 }
 
-/** Each side of the HashMeter's buffer. Small: the writable downstream is the real buffer. */
-const METER_HIGH_WATER_MARK = 64 * 1024;
+/** The HashMeter's output buffer. Small: the writable downstream is the real buffer. */
+const METER_READABLE_HIGH_WATER_MARK = 64 * 1024;
+/** Chunks queued at the HashMeter's input (object mode, so counted in chunks). */
+const METER_WRITABLE_HIGH_WATER_MARK = 2;
 
 /**
  * Counts, limits and hashes the bytes passing through. A Transform rather than an async
@@ -65,11 +67,17 @@ class HashMeter extends Transform {
     private readonly maxBytes: number,
     private readonly tooLarge: (bytesSeen: number) => Error,
   ) {
-    super({ highWaterMark: METER_HIGH_WATER_MARK });
+    super({
+      // Object mode on the input so that a non-byte chunk reaches _transform and fails the
+      // ingest: a byte-mode Transform would throw it out of pipe(), as an uncaught exception.
+      writableObjectMode: true,
+      writableHighWaterMark: METER_WRITABLE_HIGH_WATER_MARK,
+      readableHighWaterMark: METER_READABLE_HIGH_WATER_MARK,
+    });
   }
 
   override _transform(chunk: unknown, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (!(chunk instanceof Uint8Array)) return callback(new TypeError('ingest: the source must yield bytes'));
+    if (!(chunk instanceof Uint8Array)) return callback(new TypeError('ingest: the source must yield bytes, not strings or objects'));
     this.size += chunk.length;
     // Checked before the chunk goes anywhere: no byte past the limit reaches the writable.
     if (this.size > this.maxBytes) return callback(this.tooLarge(this.size));
@@ -106,9 +114,17 @@ class HashMeter extends Transform {
 }
 
 /**
- * The most body bytes ingest() buffers between `source` and `writable`: the source's buffer, the
- * writable's buffer, both sides of the meter, and up to one chunk over each of those.
+ * The most body bytes ingest() buffers between `source` and `writable` when no chunk exceeds
+ * `maxChunk`: the source's buffer, the meter's two buffers, the writable's buffer, and up to one
+ * chunk over each of those. Buffers in object mode are counted in chunks.
  */
 export function ingestBufferBound(source: Readable, writable: Writable, maxChunk: number): number {
-  return source.readableHighWaterMark + writable.writableHighWaterMark + 2 * METER_HIGH_WATER_MARK + 4 * maxChunk;
+  const bytes = (hwm: number, objectMode: boolean): number => (objectMode ? hwm * maxChunk : hwm);
+  return (
+    bytes(source.readableHighWaterMark, source.readableObjectMode) +
+    METER_WRITABLE_HIGH_WATER_MARK * maxChunk +
+    METER_READABLE_HIGH_WATER_MARK +
+    bytes(writable.writableHighWaterMark, writable.writableObjectMode) +
+    4 * maxChunk
+  );
 }

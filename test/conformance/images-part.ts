@@ -129,6 +129,27 @@ export function imageTests(h: () => Harness): void {
     });
   });
 
+  describe('property names that are also Object.prototype members', () => {
+    it('__proto__, constructor, toString are ordinary extra properties: stored, read, filtered, patched', async () => {
+      const ctx = h().user(h().project('proto'));
+      const scope = h().scope();
+      const input = JSON.parse('{"__proto__": "p", "constructor": "c", "toString": "t"}') as Record<string, unknown>;
+      const img = await h().create(ctx, scope, input);
+      for (const image of [img, await h().core.getImage(ctx, img.id, NO_ABORT)]) {
+        expect(Object.hasOwn(image.properties, '__proto__')).toBe(true);
+        expect([image.properties['__proto__'], image.properties.constructor, image.properties.toString]).toEqual(['p', 'c', 't']);
+      }
+      const filter = JSON.parse('{"__proto__": "p"}') as Record<string, string>;
+      expect(await h().listIds(ctx, scope, { properties: filter })).toEqual([img.id]);
+      const out = await h().patch(ctx, img.id, op('replace', '__proto__', 'p2'), op('remove', 'constructor'));
+      expect(Object.hasOwn(out.properties, '__proto__')).toBe(true);
+      expect(out.properties['__proto__']).toBe('p2');
+      expect(Object.hasOwn(out.properties, 'constructor')).toBe(false);
+      await expectReject(h().patch(ctx, img.id, op('remove', 'valueOf')), ConflictError);
+      await expectReject(h().patch(ctx, img.id, op('replace', 'hasOwnProperty', 'x')), ConflictError);
+    });
+  });
+
   describe('update', () => {
     it('replace / add / remove, persisted and bumping updated_at', async () => {
       const ctx = h().user(h().project('o'));

@@ -67,6 +67,9 @@ export function visibilityTests(h: () => Harness): void {
 
     it.each<[Caller, ListVisibility | undefined, MemberStatusFilter | undefined, Kind[]]>([
       ['owner', undefined, undefined, ['community', 'private', 'public', 'shared']],
+      // member_status only narrows other projects' shared images, never the caller's own.
+      ['owner', undefined, 'rejected', ['community', 'private', 'public', 'shared']],
+      ['owner', 'shared', 'pending', ['shared']],
       ['accepted', undefined, undefined, ['public', 'shared']],
       ['pending', undefined, undefined, ['public']],
       ['pending', undefined, 'pending', ['public', 'shared']],

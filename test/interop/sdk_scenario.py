@@ -31,7 +31,9 @@ def step(name, fn):
     except exceptions.HttpException as e:
         obs[name] = {'ok': False, 'status': e.status_code, 'error': str(e)[:300]}
     except Exception as e:  # noqa: BLE001 - record, the test asserts
-        obs[name] = {'ok': False, 'status': None, 'error': repr(e)[:300]}
+        # e.g. download_image raises InvalidResponse(response) on an error status
+        status = getattr(getattr(e, 'response', None), 'status_code', None)
+        obs[name] = {'ok': False, 'status': status, 'error': repr(e)[:300]}
 
 
 def view(img):
@@ -44,6 +46,7 @@ def view(img):
 
 
 def digest(data):
+    data = getattr(data, 'content', data)  # download_image returns a requests.Response
     return {'size': len(data), 'md5': hashlib.md5(data).hexdigest(),
             'sha512': hashlib.sha512(data).hexdigest()}
 
@@ -66,7 +69,8 @@ step('create', create)
 iid = holder.get('id')
 step('list_tag', lambda: [i.id for i in admin.image.images(tag='sdk')])
 step('list_name', lambda: [i.id for i in admin.image.images(name='sdk-img')])
-step('list_prop', lambda: [i.id for i in admin.image.images(build='7')])
+step('list_status', lambda: [i.id for i in admin.image.images(status='active')])
+step('list_queued', lambda: [i.id for i in admin.image.images(status='queued')])
 step('update', lambda: view(admin.image.update_image(iid, build='8', extra='x', min_ram=64)))
 step('add_tag', lambda: admin.image.add_tag(iid, 'gamma') and None)
 step('remove_tag', lambda: admin.image.remove_tag(iid, 'alpha') and None)
@@ -81,6 +85,9 @@ step('member_list_accepted', lambda: [(m.member_id, m.status) for m in admin.ima
 step('deactivate', lambda: admin.image.deactivate_image(iid) and None)
 step('status_deactivated', lambda: admin.image.get_image(iid).status)
 step('member_download_deactivated', lambda: digest(as_member.image.download_image(iid)))
+# download_image turns the refusal into a generic SDK error; record the wire status too.
+step('member_download_deactivated_http',
+     lambda: as_member.image.get('/images/%s/file' % iid, raise_exc=False).status_code)
 step('admin_download_deactivated', lambda: digest(admin.image.download_image(iid)))
 step('reactivate', lambda: admin.image.reactivate_image(iid) and None)
 step('status_reactivated', lambda: admin.image.get_image(iid).status)

@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { pino } from 'pino';
 import { Agent, request } from 'undici';
 import { expect } from 'vitest';
@@ -70,9 +71,11 @@ export async function startApi(overrides: Partial<Config> = {}, limits: Partial<
 
   const call = async (method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse> => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-    let body: string | Buffer | AsyncIterable<Buffer> | undefined;
+    let body: string | Buffer | Readable | undefined;
     if (opts.body === undefined) body = undefined;
-    else if (typeof opts.body === 'string' || Buffer.isBuffer(opts.body) || isIterable(opts.body)) body = opts.body;
+    else if (typeof opts.body === 'string' || Buffer.isBuffer(opts.body)) body = opts.body;
+    // No length is known for an iterable: undici sends it chunked.
+    else if (isIterable(opts.body)) body = Readable.from(opts.body);
     else body = JSON.stringify(opts.body);
     const res = await request(`${url}${path}`, {
       method: method as 'GET',

@@ -70,6 +70,12 @@ describe('crash safety (real process)', () => {
       expect((await upload(gw, id, data)).status).toBe(204);
       intact.push({ id, sum: md5(data), size: data.length });
     }
+    // A fully staged (glance-direct) image is also in flight when the process dies.
+    const staged = await createRaw(gw, 'staged');
+    const stagedData = randomBytes(3 * MB);
+    const st = await api(gw, 'PUT', `/v2/images/${staged}/stage`, stagedData, { 'Content-Type': 'application/octet-stream' });
+    expect(st.status).toBe(204);
+    expect(await status(gw, staged)).toBe('uploading');
     const ids = await Promise.all([0, 1, 2, 3].map((i) => createRaw(gw, `big-${i}`)));
     const uploads = ids.map((id) => new ControlledUpload(gw.url, id, 200 * MB, ADMIN));
     await Promise.all(uploads.map((u) => u.sendUntil(80 * MB)));
@@ -91,9 +97,23 @@ describe('crash safety (real process)', () => {
     }
     const listed = await allImages(gw2);
     expect(listed.filter((i) => i.status === 'saving')).toEqual([]);
-    expect(listed.map((i) => i.id).sort()).toEqual([...ids, ...intact.map((i) => i.id)].sort());
+    expect(listed.map((i) => i.id).sort()).toEqual([...ids, staged, ...intact.map((i) => i.id)].sort());
+    // The staged image is consistent either way: still `uploading` with importable data, or `queued` without any.
+    const stagedNow = await status(gw2, staged);
+    const hasStaged = walkDataDir(gw2.dataDir).blobs.some((b) => b.id === staged && b.area === 'staging');
+    if (stagedNow === 'uploading') {
+      expect(hasStaged).toBe(true);
+      const imp = await api(gw2, 'POST', `/v2/images/${staged}/import`, { method: { name: 'glance-direct' } });
+      expect(imp.status).toBe(202);
+      expect(await waitFor(async () => (await status(gw2, staged)) === 'active')).toBe(true);
+    } else {
+      expect(stagedNow).toBe('queued');
+      expect(hasStaged).toBe(false);
+      expect((await upload(gw2, staged, stagedData)).status).toBe(204);
+    }
+    expect((await api(gw2, 'GET', `/v2/images/${staged}`)).json()).toMatchObject({ status: 'active', checksum: md5(stagedData) });
     const clean = await expectCleanStore(gw2);
-    expect(clean.blobs.map((b) => b.id).sort()).toEqual(intact.map((i) => i.id).sort());
+    expect(clean.blobs.map((b) => b.id).sort()).toEqual([staged, ...intact.map((i) => i.id)].sort());
 
     for (const { id, sum, size } of intact) {
       const dl = await api(gw2, 'GET', `/v2/images/${id}/file`);
@@ -140,5 +160,35 @@ describe('crash safety (real process)', () => {
     await expectCleanStore(gw);
     // The process survived the abort; SIGTERM stops it cleanly.
     expect(await gw.stop()).toBe(0);
+  }, 120_000);
+
+  it('SIGTERM drains: an in-flight upload completes, a stalled one is cut at the deadline', async () => {
+    const gw = await startGateway({ env: { GLANCE_GATEWAY_SHUTDOWN_TIMEOUT_MS: '3000' } });
+    running.push(gw);
+    const [a, b] = [await createRaw(gw, 'drained'), await createRaw(gw, 'stalled')];
+    const ua = new ControlledUpload(gw.url, a, 20 * MB, ADMIN);
+    const ub = new ControlledUpload(gw.url, b, 20 * MB, ADMIN);
+    await Promise.all([ua.sendUntil(5 * MB), ub.sendUntil(5 * MB)]);
+    expect(await waitFor(async () => (await status(gw, a)) === 'saving' && (await status(gw, b)) === 'saving')).toBe(true);
+
+    const t0 = Date.now();
+    gw.proc.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    const refused = await request(gw.url, 'GET', '/healthcheck', { headers: ADMIN }).catch((e: Error) => e);
+    expect(refused instanceof Error, 'no new connections while draining').toBe(true);
+    const sumA = await ua.finish();
+    const resA = await ua.response;
+    expect(resA instanceof Error ? resA.message : resA.status).toBe(204);
+    const resB = await ub.response;
+    expect(resB instanceof Error || resB.status >= 400).toBe(true);
+    const { code } = await gw.exited;
+    expect(code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+
+    const gw2 = await start(gw.dataDir);
+    expect((await api(gw2, 'GET', `/v2/images/${a}`)).json()).toMatchObject({ status: 'active', size: 20 * MB, checksum: sumA });
+    expect((await api(gw2, 'GET', `/v2/images/${b}`)).json()).toMatchObject({ status: 'queued', size: null });
+    await expectCleanStore(gw2);
+    expect(await gw2.stop()).toBe(0);
   }, 120_000);
 });

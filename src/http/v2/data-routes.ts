@@ -17,6 +17,7 @@ export function mountDataRoutes(app: Hono<GatewayEnv>, deps: V2Deps): void {
   mountResource(app, {
     path: '/v2/images/:id/file',
     bodyReject: ['GET'],
+    allow: 'GET, PUT',
     methods: {
       PUT: async (c) => {
         const opts = uploadOptions(c);

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { requireObject } from '../json-body.js';
+import { parseQueryString } from '../query-string.js';
 import { mountResource } from '../resource.js';
 import { empty, json, param, readJson } from '../respond.js';
 import type { GatewayEnv } from '../types.js';
@@ -18,7 +19,7 @@ export function mountImageRoutes(app: Hono<GatewayEnv>, deps: V2Deps): void {
     path: '/v2/images',
     methods: {
       GET: async (c) => {
-        const params = new URLSearchParams(c.env.incoming.url?.split('?')[1] ?? '');
+        const params = parseQueryString(c.env.incoming.url);
         const query = parseImageListQuery(params, {
           defaultLimit: config.limits.limitParamDefault,
           maxLimit: config.limits.apiLimitMax,

@@ -16,7 +16,8 @@ export interface ImageView {
  * base attributes, then the links. Base attributes are never omitted.
  */
 export function renderImage(image: Image, view: ImageView): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // A null prototype, so a property named `__proto__` is an ordinary key like any other.
+  const out = Object.create(null) as Record<string, unknown>;
   for (const [k, v] of Object.entries(image.properties)) {
     if (!HIDDEN_PROPERTIES.has(k)) out[k] = v;
   }

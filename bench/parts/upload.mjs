@@ -1,0 +1,98 @@
+/**
+ * Part 1, upload: PUT /v2/images/{id}/file of the random file through the gateway, against
+ * (a) the bare node pipe-to-file-and-fsync server and (b) md5sum and sha512sum of the same
+ * file. The four are interleaved per repetition so machine noise hits them alike; the table
+ * uses medians. Each gateway upload's digests are checked against the coreutils ones.
+ */
+import { spawnSync } from 'node:child_process';
+import { jsonOk, putBody } from '../lib/http.mjs';
+import { timeTool } from '../lib/hash-tools.mjs';
+import { procCpu, startBaseline, startGateway } from '../lib/procs.mjs';
+import { tempDir } from '../lib/cleanup.mjs';
+import { makeRow } from '../lib/report.mjs';
+import { median, ratio, summarizeRates } from '../lib/stats.mjs';
+
+/** Creates a raw/bare image and returns its id. */
+export async function createImage(gwUrl, name) {
+  const r = await jsonOk(`${gwUrl}/v2/images`, 'POST', { name, disk_format: 'raw', container_format: 'bare' }, [201]);
+  return r.body.id;
+}
+
+/** Flushes dirty pages so one run's writeback does not land in the next run's fsync. */
+export function syncDisks() {
+  spawnSync('sync');
+}
+
+export async function runUpload({ file, size, reps, log }) {
+  const gw = await startGateway();
+  const bare = await startBaseline('bytes-server.mjs', { BENCH_UPLOAD_DIR: await tempDir('pipe') });
+  const t = { gateway: [], bare: [], md5sum: [], sha512sum: [] };
+  const extra = { gateway_cpu_s: [], bare_fsync_ms: [], bare_body_ms: [], md5sum_cpu_s: [], sha512sum_cpu_s: [] };
+  let digests = null;
+  try {
+    for (let rep = 1; rep <= reps; rep++) {
+      const md5 = await timeTool('md5sum', file);
+      const sha = await timeTool('sha512sum', file);
+      t.md5sum.push(md5.ms);
+      t.sha512sum.push(sha.ms);
+      extra.md5sum_cpu_s.push(md5.cpu_s);
+      extra.sha512sum_cpu_s.push(sha.cpu_s);
+      digests = { md5: md5.digest, sha512: sha.digest };
+
+      const id = await createImage(gw.url, `bench-upload-${rep}`);
+      syncDisks();
+      const cpu0 = procCpu(gw.pid);
+      const g = await putBody(`${gw.url}/v2/images/${id}/file`, file);
+      const cpu1 = procCpu(gw.pid);
+      t.gateway.push(g.ms);
+      extra.gateway_cpu_s.push(cpu1.user + cpu1.system - cpu0.user - cpu0.system);
+      const shown = (await jsonOk(`${gw.url}/v2/images/${id}`, 'GET')).body;
+      if (shown.status !== 'active' || shown.size !== size || shown.checksum !== md5.digest || shown.os_hash_value !== sha.digest) {
+        throw new Error(`gateway upload ${id} wrong: ${JSON.stringify({ status: shown.status, size: shown.size, checksum: shown.checksum })}`);
+      }
+      await jsonOk(`${gw.url}/v2/images/${id}`, 'DELETE', undefined, [204]);
+
+      syncDisks();
+      const b = await putBody(`${bare.url}/upload`, file);
+      t.bare.push(b.ms);
+      extra.bare_fsync_ms.push(Number(b.headers['x-bench-fsync-ms']));
+      extra.bare_body_ms.push(Number(b.headers['x-bench-body-ms']));
+      log(
+        `  upload rep ${rep}/${reps}: gateway ${fmt(size, g.ms)}, bare pipe ${fmt(size, b.ms)}, ` +
+          `md5sum ${fmt(size, md5.ms)}, sha512sum ${fmt(size, sha.ms)}`,
+      );
+    }
+  } finally {
+    await Promise.all([gw.dispose(), bare.dispose()]);
+  }
+
+  const s = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, summarizeRates(size, v)]));
+  const hashFloor = Math.min(s.md5sum.median_mbps, s.sha512sum.median_mbps);
+  const hashFloorName = s.md5sum.median_mbps <= s.sha512sum.median_mbps ? 'md5sum' : 'sha512sum';
+  const sizeText = `${Math.round(size / 2 ** 20)} MiB`;
+  const row = (baseline, baselineName, target) =>
+    makeRow({ section: 'upload', metric: `PUT /file ${sizeText}`, unit: 'MB/s', gateway: s.gateway.median_mbps, baseline, baselineName, target });
+  const rows = [
+    row(s.md5sum.median_mbps, 'md5sum'),
+    row(s.sha512sum.median_mbps, 'sha512sum'),
+    row(hashFloor, `min(md5sum, sha512sum) = ${hashFloorName}`, { on: 'ratio', op: '>=', value: 0.8 }),
+    row(s.bare.median_mbps, 'bare node pipe + fsync'),
+  ];
+  return {
+    rows,
+    data: {
+      size_bytes: size,
+      reps,
+      rates: s,
+      digests,
+      gateway_cpu_s_per_upload: median(extra.gateway_cpu_s),
+      extra,
+      ratio_vs_min_hash: ratio(s.gateway.median_mbps, hashFloor),
+      ratio_vs_bare_pipe: ratio(s.gateway.median_mbps, s.bare.median_mbps),
+    },
+  };
+}
+
+function fmt(size, ms) {
+  return `${((size / 1e6) / (ms / 1000)).toFixed(0)} MB/s`;
+}
