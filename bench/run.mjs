@@ -93,4 +93,8 @@ main()
     process.stderr.write(`bench: ${err?.stack ?? err}\n`);
     process.exitCode = 1;
   })
-  .finally(cleanupAll);
+  .finally(() => {
+    cleanupAll();
+    // Nothing of ours is left running; do not wait on stray handles (sockets in TIME_WAIT etc.).
+    process.exit();
+  });

@@ -11,11 +11,12 @@
  *
  * Env: BENCH_PORT, BENCH_UPLOAD_DIR, BENCH_FILE, BENCH_KEEP_UPLOAD.
  */
-import { createReadStream, statSync } from 'node:fs';
-import { open, unlink } from 'node:fs/promises';
+import fs from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 
 const port = Number(process.env.BENCH_PORT);
 const uploadDir = process.env.BENCH_UPLOAD_DIR;
@@ -25,29 +26,36 @@ let seq = 0;
 
 async function upload(req, res) {
   const target = path.join(uploadDir, `upload-${process.pid}-${seq++}`);
-  const fh = await open(target, 'wx');
+  // A plain fd (as the gateway uses): FileHandle.close() would wait forever on a stream made
+  // with fh.createWriteStream({ autoClose: false }).
+  const fd = await promisify(fs.open)(target, 'wx');
   const t0 = performance.now();
+  let t1;
+  let t2;
   try {
-    await pipeline(req, fh.createWriteStream({ autoClose: false }));
-    const t1 = performance.now();
-    await fh.sync();
-    const t2 = performance.now();
-    res.writeHead(204, { 'x-bench-body-ms': (t1 - t0).toFixed(1), 'x-bench-fsync-ms': (t2 - t1).toFixed(1) });
-    res.end();
+    await pipeline(req, fs.createWriteStream('', { fd, autoClose: false }));
+    t1 = performance.now();
+    await promisify(fs.fsync)(fd);
+    t2 = performance.now();
+  } catch (err) {
+    await unlink(target).catch(() => undefined);
+    throw err;
   } finally {
-    await fh.close();
-    // Only the durable write is measured; keep the disk free for the next run.
-    if (keep) {
-      if (file !== undefined && file !== process.env.BENCH_FILE) await unlink(file).catch(() => undefined);
-      file = target;
-    } else await unlink(target).catch(() => undefined);
+    await promisify(fs.close)(fd);
   }
+  // Only the durable write is measured; keep the disk free for the next run.
+  if (keep) {
+    if (file !== undefined && file !== process.env.BENCH_FILE) await unlink(file).catch(() => undefined);
+    file = target;
+  } else await unlink(target).catch(() => undefined);
+  res.writeHead(204, { 'x-bench-body-ms': (t1 - t0).toFixed(1), 'x-bench-fsync-ms': (t2 - t1).toFixed(1) });
+  res.end();
 }
 
 function download(req, res) {
-  const size = statSync(file).size;
+  const size = fs.statSync(file).size;
   res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size });
-  pipeline(createReadStream(file), res).catch(() => res.destroy());
+  pipeline(fs.createReadStream(file), res).catch(() => res.destroy());
 }
 
 const server = http.createServer((req, res) => {

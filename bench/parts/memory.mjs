@@ -32,10 +32,17 @@ async function inAndOut(pid, putUrl, getUrl, bytes) {
   await sleep(500); // let start-up garbage settle before reading the idle figure
   const idle = procMemory(pid);
   const sampler = sampleRss(pid);
-  const up = await putBody(putUrl, { stream: generatedStream(bytes), size: bytes });
-  const afterUpload = procMemory(pid);
-  const down = await getDiscard(getUrl);
-  const sampledMax = sampler.stop();
+  let up;
+  let afterUpload;
+  let down;
+  let sampledMax;
+  try {
+    up = await putBody(putUrl, { stream: generatedStream(bytes), size: bytes });
+    afterUpload = procMemory(pid);
+    down = await getDiscard(getUrl);
+  } finally {
+    sampledMax = sampler.stop();
+  }
   const end = procMemory(pid);
   if (down.bytes !== bytes) throw new Error(`downloaded ${down.bytes} of ${bytes} bytes`);
   return {

@@ -44,8 +44,8 @@ export class FileBlobWriter implements BlobWriter {
       // pipeline (ingest() does), which destroys the stream while bytes still flow.
     });
     // Errors reach the caller through its pipeline and through commit(). Without a listener, an
-    // error after the pipeline is gone (say the request aborts between ingest and commit) would
-    // be an uncaught exception.
+    // error nobody pipes (a bare write() before abort(), a destroy(err) by the caller) would be
+    // an uncaught exception.
     this.writable.on('error', (e) => {
       this.streamError ??= e;
     });

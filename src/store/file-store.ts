@@ -58,6 +58,10 @@ export class FileStore implements BlobStore {
     this.properties = { data_dir: this.root, chunk_size: FILE_READ_CHUNK, thin_provisioning: false };
   }
 
+  /**
+   * Creates the temp file. `signal` covers begin() only: the write itself stops when `writable` is
+   * destroyed, which ingest()'s pipeline does when its own signal aborts.
+   */
   async begin(key: string, signal: AbortSignal): Promise<BlobWriter> {
     const { key: k, dir, file } = this.locate(key);
     signal.throwIfAborted();
@@ -86,6 +90,10 @@ export class FileStore implements BlobStore {
     } catch (e) {
       if (isNoEntry(e)) throw new BlobNotFoundError(k);
       throw e;
+    }
+    if (signal.aborted) {
+      await closeFd(fd);
+      throw signal.reason;
     }
     // autoClose (the default) closes the fd on end, error or destroy, including on abort.
     return createReadStream('', {

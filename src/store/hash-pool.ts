@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 
 import { PoolWorker, Sha512Job, type HashJob } from './hash-job.js';
 import { HASH_WORKER_SOURCE } from './hash-worker-source.js';
+import { InlineSha512Job } from './inline-hash-job.js';
 
 export type { HashJob } from './hash-job.js';
 
@@ -46,12 +47,18 @@ export class HashPool {
     this.onWorker = options.onWorker;
   }
 
-  /** Starts a sha512 job, waiting for a free worker if all `size` are busy. */
-  async start(signal: AbortSignal): Promise<HashJob> {
+  /**
+   * Starts a sha512 job on a worker. When all `size` workers are busy it waits for one, or,
+   * with `inlineWhenBusy`, hashes on the calling thread instead (see InlineSha512Job).
+   */
+  async start(signal: AbortSignal, options: { inlineWhenBusy?: boolean } = {}): Promise<HashJob> {
     signal.throwIfAborted();
     if (this.closed) throw new Error('hash pool closed');
     let worker = this.idle.pop();
     while (worker?.dead === true) worker = this.idle.pop();
+    if (worker === undefined && this.all.size >= this.size && options.inlineWhenBusy === true) {
+      return new InlineSha512Job();
+    }
     worker ??= this.all.size < this.size ? this.spawn() : await this.waitForWorker(signal);
     return new Sha512Job(worker, signal, (w) => this.release(w));
   }

@@ -15,7 +15,8 @@ export interface IngestOptions {
 
 /**
  * Streams `source` into `writer.writable`, counting the bytes and hashing them: md5 on this
- * thread and sha512 on a HashPool worker, so an upload keeps two cores busy instead of one.
+ * thread and sha512 on a HashPool worker, so an upload keeps two cores busy instead of one
+ * (inline when every worker is busy: then the cores are busy anyway).
  *
  * It neither commits nor aborts the writer: the caller does, because only the caller knows
  * whether the image row still wants these bytes. On success the writable has finished (ready for
@@ -32,7 +33,7 @@ export async function ingest(source: Readable, writer: BlobWriter, options: Inge
   let job: HashJob | null = null;
   try {
     signal.throwIfAborted();
-    job = await hashers.start(signal);
+    job = await hashers.start(signal, { inlineWhenBusy: true });
     const meter = new HashMeter(job, options.maxBytes, options.tooLarge);
     await pipeline(source, meter, writer.writable, { signal });
     return meter.result();
@@ -77,7 +78,7 @@ class HashMeter extends Transform {
   }
 
   override _transform(chunk: unknown, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (!(chunk instanceof Uint8Array)) return callback(new TypeError('ingest: the source must yield bytes, not strings or objects'));
+    if (!(chunk instanceof Uint8Array)) return callback(new TypeError('ingest: the source must yield bytes'));
     this.size += chunk.length;
     // Checked before the chunk goes anywhere: no byte past the limit reaches the writable.
     if (this.size > this.maxBytes) return callback(this.tooLarge(this.size));

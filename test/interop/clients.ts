@@ -16,22 +16,27 @@ function shellQuote(a: string): string {
  * glanceclient v2 CLI. `tty` runs it under util-linux `script` so stdin is a terminal: without
  * one, image-create/-update treat stdin as image data (a pipe or /dev/null = 0-byte upload).
  */
-export async function glance(url: string, args: string[], opts: { tty?: boolean; timeoutMs?: number } = {}) {
+export function glance(url: string, args: string[], opts: { tty?: boolean; timeoutMs?: number } = {}) {
   const argv = ['--os-image-url', url, '--os-auth-token', TOKEN, ...args];
   const timeoutMs = opts.timeoutMs ?? 120_000;
-  if (!opts.tty) return runClient(GLANCE, argv, { timeoutMs });
-  const cmd = [GLANCE, ...argv].map(shellQuote).join(' ');
-  const r = await runClient('/usr/bin/script', ['-qec', cmd, '/dev/null'], { timeoutMs });
+  return opts.tty ? underTty(GLANCE, argv, timeoutMs) : runClient(GLANCE, argv, { timeoutMs });
+}
+
+/** Runs a client under util-linux `script`, so its stdin is a terminal (stderr joins stdout). */
+async function underTty(cmd: string, argv: string[], timeoutMs: number): Promise<RunResult> {
+  const line = [cmd, ...argv].map(shellQuote).join(' ');
+  const r = await runClient('/usr/bin/script', ['-qec', line, '/dev/null'], { timeoutMs });
   return { ...r, stdout: r.stdout.replace(/\r/g, '') };
 }
 
-/** openstackclient against the /v2 endpoint with admin_token auth (no discovery). */
-export function openstack(url: string, args: string[], timeoutMs = 120_000): Promise<RunResult> {
-  return runClient(
-    OPENSTACK,
-    ['--os-auth-type', 'admin_token', '--os-token', TOKEN, '--os-endpoint', `${url}/v2`, ...args],
-    { timeoutMs },
-  );
+/**
+ * openstackclient against the /v2 endpoint with admin_token auth (no discovery). `tty` as for
+ * glance(): `image create` without --file otherwise uploads stdin.
+ */
+export function openstack(url: string, args: string[], opts: { tty?: boolean; timeoutMs?: number } = {}): Promise<RunResult> {
+  const argv = ['--os-auth-type', 'admin_token', '--os-token', TOKEN, '--os-endpoint', `${url}/v2`, ...args];
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  return opts.tty ? underTty(OPENSTACK, argv, timeoutMs) : runClient(OPENSTACK, argv, { timeoutMs });
 }
 
 /** openstackclient with version discovery on the unversioned endpoint. */

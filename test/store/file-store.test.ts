@@ -95,10 +95,11 @@ describe('FileStore specifics', () => {
     await writeFile(path.join(data(), good.slice(0, 2), 'README'), 'junk');
     await writeFile(path.join(data(), good.slice(0, 2), `${good}.bak`), 'junk');
     await writeFile(path.join(data(), 'top-level-file'), 'junk');
-    await store.begin(randomUUID(), live());
+    const inProgress = await store.begin(randomUUID(), live());
     const keys: string[] = [];
     for await (const k of store.keys(live())) keys.push(k);
     expect(keys).toEqual([good]);
+    await inProgress.abort();
   });
 
   it('keys() of a store that was never written is empty', async () => {

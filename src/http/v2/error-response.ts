@@ -53,5 +53,7 @@ export function v2ErrorResponse(err: unknown, c: Context<GatewayEnv>, logger: Lo
   const out = new Headers(headers);
   out.set('Content-Type', rendered.contentType);
   if (status !== 401) out.set('x-openstack-request-id', c.get('requestId'));
+  // An unread request body (a refused upload) is not worth draining: close after answering.
+  if (!req.readableEnded && status === 413) out.set('Connection', 'close');
   return new Response(req.method === 'HEAD' ? null : rendered.body, { status, headers: out });
 }
