@@ -63,10 +63,12 @@ async function main() {
   for (const part of cfg.parts) {
     log(`\n== ${part}`);
     const t0 = performance.now();
+    const load = os.loadavg();
     try {
       const r = await runners[part]();
       rows.push(...r.rows);
-      parts[part] = { ...r.data, wall_s: (performance.now() - t0) / 1000 };
+      // Load average around the part: other work on the machine skews every figure.
+      parts[part] = { ...r.data, wall_s: (performance.now() - t0) / 1000, loadavg_before: load, loadavg_after: os.loadavg() };
     } catch (err) {
       failures.push(part);
       parts[part] = { error: String(err?.stack ?? err) };

@@ -3,7 +3,7 @@
  * baseline servers, each on its own free loopback port, plus /proc readings of their memory.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -142,6 +142,38 @@ export function procCpu(pid) {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const tick = 100; // USER_HZ on Linux
   return { user: Number(fields[11]) / tick, system: Number(fields[12]) / tick };
+}
+
+/**
+ * CPU seconds per thread of a live process (/proc/<pid>/task/<tid>/stat), keyed by tid; the
+ * main (event loop) thread has tid === pid.
+ */
+export function threadCpu(pid) {
+  const out = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[tid] = (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      /* thread ended */
+    }
+  }
+  return out;
+}
+
+/**
+ * CPU seconds between two threadCpu() readings, split into the main thread, the busiest other
+ * thread (during an upload: the sha512 worker) and all the rest (libuv pool, GC, compiler).
+ */
+export function threadCpuDelta(pid, before, after) {
+  const d = Object.entries(after).map(([tid, s]) => [tid, s - (before[tid] ?? 0)]);
+  const main = d.find(([tid]) => tid === String(pid))?.[1] ?? 0;
+  const others = d.filter(([tid]) => tid !== String(pid)).map(([, s]) => s).sort((a, b) => b - a);
+  const busiest = others[0] ?? 0;
+  const rest = others.slice(1).reduce((a, b) => a + b, 0);
+  const r = (x) => Math.round(x * 100) / 100;
+  return { total: r(main + busiest + rest), main: r(main), busiest_other: r(busiest), rest: r(rest) };
 }
 
 export function sleep(ms) {

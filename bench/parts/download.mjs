@@ -5,7 +5,7 @@
  * repetitions; the table uses medians.
  */
 import { getDiscard, putBody } from '../lib/http.mjs';
-import { procCpu, startBaseline, startGateway } from '../lib/procs.mjs';
+import { startBaseline, startGateway, threadCpu, threadCpuDelta } from '../lib/procs.mjs';
 import { makeRow } from '../lib/report.mjs';
 import { median, ratio, summarizeRates } from '../lib/stats.mjs';
 import { createImage } from './upload.mjs';
@@ -22,12 +22,12 @@ export async function runDownload({ file, size, reps, log }) {
     for (const [, url] of Object.values(targets)) await getDiscard(url); // warm-up
     for (let rep = 1; rep <= reps; rep++) {
       for (const [name, [proc, url]] of Object.entries(targets)) {
-        const c0 = procCpu(proc.pid);
+        const c0 = threadCpu(proc.pid);
         const r = await getDiscard(url);
-        const c1 = procCpu(proc.pid);
+        const c = threadCpuDelta(proc.pid, c0, threadCpu(proc.pid));
         if (r.bytes !== size) throw new Error(`${name} download: ${r.bytes} bytes, expected ${size}`);
         t[name].push(r.ms);
-        cpu[name].push(c1.user + c1.system - c0.user - c0.system);
+        cpu[name].push(c.total);
       }
       log(`  download rep ${rep}/${reps}: gateway ${rate(size, t.gateway.at(-1))}, bare createReadStream ${rate(size, t.bare.at(-1))}`);
     }

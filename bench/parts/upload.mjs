@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { jsonOk, putBody } from '../lib/http.mjs';
 import { timeTool } from '../lib/hash-tools.mjs';
-import { procCpu, startBaseline, startGateway } from '../lib/procs.mjs';
+import { startBaseline, startGateway, threadCpu, threadCpuDelta } from '../lib/procs.mjs';
 import { tempDir } from '../lib/cleanup.mjs';
 import { makeRow } from '../lib/report.mjs';
 import { median, ratio, summarizeRates } from '../lib/stats.mjs';
@@ -41,11 +41,11 @@ export async function runUpload({ file, size, reps, log }) {
 
       const id = await createImage(gw.url, `bench-upload-${rep}`);
       syncDisks();
-      const cpu0 = procCpu(gw.pid);
+      const cpu0 = threadCpu(gw.pid);
       const g = await putBody(`${gw.url}/v2/images/${id}/file`, file);
-      const cpu1 = procCpu(gw.pid);
+      const cpu = threadCpuDelta(gw.pid, cpu0, threadCpu(gw.pid));
       t.gateway.push(g.ms);
-      extra.gateway_cpu_s.push(cpu1.user + cpu1.system - cpu0.user - cpu0.system);
+      extra.gateway_cpu_s.push(cpu);
       const shown = (await jsonOk(`${gw.url}/v2/images/${id}`, 'GET')).body;
       if (shown.status !== 'active' || shown.size !== size || shown.checksum !== md5.digest || shown.os_hash_value !== sha.digest) {
         throw new Error(`gateway upload ${id} wrong: ${JSON.stringify({ status: shown.status, size: shown.size, checksum: shown.checksum })}`);
@@ -58,8 +58,8 @@ export async function runUpload({ file, size, reps, log }) {
       extra.bare_fsync_ms.push(Number(b.headers['x-bench-fsync-ms']));
       extra.bare_body_ms.push(Number(b.headers['x-bench-body-ms']));
       log(
-        `  upload rep ${rep}/${reps}: gateway ${fmt(size, g.ms)}, bare pipe ${fmt(size, b.ms)}, ` +
-          `md5sum ${fmt(size, md5.ms)}, sha512sum ${fmt(size, sha.ms)}`,
+        `  upload rep ${rep}/${reps}: gateway ${fmt(size, g.ms)} (cpu s: main ${cpu.main}, worker ${cpu.busiest_other}, ` +
+          `rest ${cpu.rest}), bare pipe ${fmt(size, b.ms)}, md5sum ${fmt(size, md5.ms)}, sha512sum ${fmt(size, sha.ms)}`,
       );
     }
   } finally {
@@ -85,12 +85,17 @@ export async function runUpload({ file, size, reps, log }) {
       reps,
       rates: s,
       digests,
-      gateway_cpu_s_per_upload: median(extra.gateway_cpu_s),
+      gateway_cpu_s_per_upload: medianBy(extra.gateway_cpu_s),
       extra,
       ratio_vs_min_hash: ratio(s.gateway.median_mbps, hashFloor),
       ratio_vs_bare_pipe: ratio(s.gateway.median_mbps, s.bare.median_mbps),
     },
   };
+}
+
+/** Per-field median of { total, main, busiest_other, rest } readings. */
+function medianBy(readings) {
+  return Object.fromEntries(Object.keys(readings[0] ?? {}).map((k) => [k, median(readings.map((r) => r[k]))]));
 }
 
 function fmt(size, ms) {

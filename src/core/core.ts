@@ -15,7 +15,7 @@ import type { Task } from './task.js';
  * policy are enforced behind this interface, never in the routes.
  */
 export interface ImageCore {
-  createImage(ctx: RequestContext, input: ImageCreateInput, signal: AbortSignal): Promise<Image>;
+  createImage(ctx: RequestContext, input: ImageCreateInput, signal: AbortSignal, options?: CreateOptions): Promise<Image>;
   getImage(ctx: RequestContext, id: string, signal: AbortSignal, options?: GetImageOptions): Promise<Image>;
   listImages(ctx: RequestContext, query: ImageQuery, signal: AbortSignal): Promise<ImagePage<Image>>;
   updateImage(ctx: RequestContext, id: string, ops: PatchOp[], signal: AbortSignal): Promise<Image>;
@@ -79,6 +79,14 @@ export interface ImageCore {
   close(): Promise<void>;
 }
 
+export interface CreateOptions {
+  /**
+   * v1 lets a reserve declare the size and md5 of data still to come; the first upload must
+   * match them. Kept in the core's metadata as hidden properties (DECLARED_SIZE/CHECKSUM).
+   */
+  declared?: { size?: number; checksum?: string };
+}
+
 export interface GetImageOptions {
   /** v1 lets admins HEAD deleted images. */
   includeDeleted?: boolean;
@@ -115,6 +123,8 @@ export interface ImportRequest {
   all_stores_must_succeed?: boolean;
   /** Value of X-Image-Meta-Store, if sent. */
   storeHeader?: string;
+  /** What a failed import leaves: v2 `queued` (default), v1 copy-from `killed`. */
+  failureStatus?: 'queued' | 'killed';
 }
 
 export interface StoreInfo {

@@ -78,8 +78,15 @@ export const BASE_ATTRIBUTES = [
   'tags',
 ] as const;
 
-/** Extra properties the API never shows (spec v2 §3.1: os_glance_stage_host is stored but hidden). */
-export const HIDDEN_PROPERTIES: ReadonlySet<string> = new Set(['os_glance_stage_host']);
+/** v1's pre-declared size and md5 of a reserved image (spec v1 §2), until data arrives. */
+export const DECLARED_SIZE = 'os_glance_declared_size';
+export const DECLARED_CHECKSUM = 'os_glance_declared_checksum';
+
+/**
+ * Extra properties the API never shows: os_glance_stage_host (spec v2 §3.1) and the gateway's
+ * own bookkeeping. Being os_glance_*, clients can neither set nor remove them.
+ */
+export const HIDDEN_PROPERTIES: ReadonlySet<string> = new Set(['os_glance_stage_host', DECLARED_SIZE, DECLARED_CHECKSUM]);
 
 export const DEFAULT_DISK_FORMATS = [
   'ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop',

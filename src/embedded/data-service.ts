@@ -10,7 +10,7 @@ import {
   PayloadTooLargeError,
   ServiceUnavailableError,
 } from '../core/errors.js';
-import type { Image } from '../core/image.js';
+import { DECLARED_CHECKSUM, DECLARED_SIZE, type Image } from '../core/image.js';
 import { resolveRange, type ByteRangeRequest } from '../core/range.js';
 import { ingest } from '../store/ingest.js';
 import type { BlobStore } from '../store/store.js';
@@ -37,9 +37,15 @@ export class DataService {
       return saveImage(d, { ...image, status: 'saving', updated_at: d.now() }, false);
     })();
     const failStatus = opts.failureStatus ?? 'queued';
+    const declaredSize = claimed.properties[DECLARED_SIZE];
+    const expected: UploadOptions = {
+      ...opts,
+      expectedSize: opts.expectedSize ?? (declaredSize === undefined ? undefined : Number(declaredSize)),
+      expectedChecksum: opts.expectedChecksum ?? claimed.properties[DECLARED_CHECKSUM],
+    };
     let result: IngestResult;
     try {
-      result = await this.receive(store, id, claimed.owner, data, opts, signal);
+      result = await this.receive(store, id, claimed.owner, data, expected, signal);
     } catch (e) {
       this.revert(id, 'saving', failStatus);
       throw mapWriteError(e, signal);
@@ -50,8 +56,10 @@ export class DataService {
     const done = d.db.transaction(() => {
       const current = d.images.get(id);
       if (current === undefined || current.deleted || current.status !== 'saving') return undefined;
+      const { [DECLARED_SIZE]: _size, [DECLARED_CHECKSUM]: _sum, ...properties } = current.properties;
       return saveImage(d, {
         ...current,
+        properties,
         status: 'active',
         size: result.size,
         virtual_size: virtualSize,
@@ -60,7 +68,7 @@ export class DataService {
         os_hash_value: result.sha512,
         stores: [store.id],
         updated_at: d.now(),
-      }, false);
+      });
     })();
     if (done === undefined) {
       await store.remove(id, AbortSignal.timeout(30_000)).catch(() => undefined);

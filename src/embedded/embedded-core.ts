@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { RequestContext } from '../core/context.js';
 import type {
+  CreateOptions,
   GetImageOptions,
   HealthReport,
   ImageCore,
@@ -40,9 +41,9 @@ export class EmbeddedCore implements ImageCore {
     this.imports = new ImportService(deps);
   }
 
-  async createImage(ctx: RequestContext, input: ImageCreateInput, signal: AbortSignal): Promise<Image> {
+  async createImage(ctx: RequestContext, input: ImageCreateInput, signal: AbortSignal, options?: CreateOptions): Promise<Image> {
     signal.throwIfAborted();
-    return this.imageService.create(ctx, input);
+    return this.imageService.create(ctx, input, options?.declared);
   }
 
   async getImage(ctx: RequestContext, id: string, signal: AbortSignal, options?: GetImageOptions): Promise<Image> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../core/context.js';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, PayloadTooLargeError } from '../core/errors.js';
-import type { Image, ImageCreateInput } from '../core/image.js';
+import { DECLARED_CHECKSUM, DECLARED_SIZE, type Image, type ImageCreateInput } from '../core/image.js';
 import { applyPatch, validateCreate, validateTag } from '../core/image-rules.js';
 import type { PatchOp } from '../core/patch.js';
 import type { ImagePage, ImageQuery } from '../core/query.js';
@@ -16,7 +16,7 @@ const NOT_OWNER = 'You do not own this image';
 export class ImageService {
   constructor(private readonly deps: EmbeddedDeps) {}
 
-  create(ctx: RequestContext, input: ImageCreateInput): Image {
+  create(ctx: RequestContext, input: ImageCreateInput, declared?: { size?: number; checksum?: string }): Image {
     const d = this.deps;
     d.policy.assertWritable(ctx);
     const fields = validateCreate(input, ctx, d.policy, d.limits, d.formats);
@@ -45,7 +45,7 @@ export class ImageService {
         updated_at: now,
         deleted: false,
         deleted_at: null,
-        properties: fields.properties,
+        properties: withDeclared(fields.properties, declared),
         tags: fields.tags,
         locations: [],
         stores: [],
@@ -174,4 +174,12 @@ export class ImageService {
       saveImage(d, { ...image, tags: image.tags.filter((t) => t !== tag), updated_at: d.now() });
     })();
   }
+}
+
+function withDeclared(properties: Record<string, string>, declared?: { size?: number; checksum?: string }): Record<string, string> {
+  if (declared === undefined) return properties;
+  const out = { ...properties };
+  if (declared.size !== undefined) out[DECLARED_SIZE] = String(declared.size);
+  if (declared.checksum !== undefined) out[DECLARED_CHECKSUM] = declared.checksum;
+  return out;
 }

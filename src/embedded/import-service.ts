@@ -65,7 +65,7 @@ export class ImportService {
       });
       return { image: next, store, taskId };
     })();
-    const job = this.run(image, store, taskId).catch((e: unknown) => {
+    const job = this.run(image, store, taskId, req.failureStatus ?? 'queued').catch((e: unknown) => {
       d.logger.error({ err: e, image_id: id, task_id: taskId }, 'import failed unexpectedly');
     });
     d.background.add(job);
@@ -91,7 +91,7 @@ export class ImportService {
     return store;
   }
 
-  private async run(image: Image, store: BlobStore, taskId: string): Promise<void> {
+  private async run(image: Image, store: BlobStore, taskId: string, failStatus: 'queued' | 'killed'): Promise<void> {
     const d = this.deps;
     const signal = this.abort.signal;
     let writer;
@@ -128,15 +128,15 @@ export class ImportService {
       })();
       if (!done) await store.remove(image.id, AbortSignal.timeout(30_000)).catch(() => undefined);
       await d.staging.remove(image.id, AbortSignal.timeout(30_000)).catch(() => undefined);
-      if (!done) this.fail(image.id, taskId, store.id, 'Image was deleted during import');
+      if (!done) this.fail(image.id, taskId, store.id, 'Image was deleted during import', failStatus);
     } catch (e) {
       await writer?.abort();
-      this.fail(image.id, taskId, store.id, (e as Error).message);
+      this.fail(image.id, taskId, store.id, (e as Error).message, failStatus);
       await d.staging.remove(image.id, AbortSignal.timeout(30_000)).catch(() => undefined);
     }
   }
 
-  private fail(id: string, taskId: string, storeId: string, message: string): void {
+  private fail(id: string, taskId: string, storeId: string, message: string, status: 'queued' | 'killed'): void {
     const d = this.deps;
     d.db.transaction(() => {
       const cur = d.images.get(id);
@@ -144,7 +144,7 @@ export class ImportService {
         const { [LOCK]: _lock, ...props } = cur.properties;
         saveImage(d, {
           ...cur,
-          status: 'queued',
+          status,
           size: null,
           virtual_size: null,
           properties: { ...props, os_glance_importing_to_stores: '', os_glance_failed_import: d.multiStore ? storeId : '' },
@@ -159,6 +159,6 @@ export class ImportService {
 }
 
 function importReqOf(req: ImportRequest): Record<string, unknown> {
-  const { storeHeader: _h, ...body } = req;
+  const { storeHeader: _h, failureStatus: _f, ...body } = req;
   return body;
 }

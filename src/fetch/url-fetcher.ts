@@ -90,6 +90,18 @@ export interface UrlFetcherOptions {
   userAgent?: string;
   /** Default: `dns.lookup(host, { all: true })`. Injectable for tests. */
   resolver?: Resolver;
+  /**
+   * TLS trust for https: extra CA certificates (glance_store `https_ca_certificates_file`) and
+   * whether to verify at all (glance_store `https_insecure` defaults to True, i.e. no checks; here
+   * verification is ON unless `rejectUnauthorized: false`). SNI and the certificate check always
+   * use the URL's host name, never the pinned address.
+   */
+  tls?: FetchTlsOptions;
+}
+
+export interface FetchTlsOptions {
+  ca?: string | Buffer | ReadonlyArray<string | Buffer>;
+  rejectUnauthorized?: boolean;
 }
 
 export interface OpenResult {
@@ -327,6 +339,7 @@ export class UrlFetcher {
   readonly #maxBytes: number;
   readonly #userAgent: string;
   readonly #resolver: Resolver;
+  readonly #tls: { ca?: string | Buffer | Array<string | Buffer>; rejectUnauthorized: boolean };
 
   constructor(options: UrlFetcherOptions = {}) {
     const schemes = (options.allowedSchemes ?? ['http', 'https']).map((s) => s.toLowerCase());
@@ -356,6 +369,11 @@ export class UrlFetcher {
     this.#maxBytes = nonNegInt('maxBytes', options.maxBytes ?? 1024 ** 4);
     this.#userAgent = options.userAgent ?? 'glance-gateway';
     this.#resolver = options.resolver ?? defaultResolver;
+    const ca = options.tls?.ca;
+    this.#tls = {
+      rejectUnauthorized: options.tls?.rejectUnauthorized ?? true,
+      ...(ca === undefined ? {} : { ca: typeof ca === 'string' || Buffer.isBuffer(ca) ? ca : [...ca] }),
+    };
   }
 
   /**
@@ -478,7 +496,7 @@ export class UrlFetcher {
       op.throwIfAborted();
 
       const client = new Client(url.origin, {
-        connect: { lookup: pinnedLookup(addrs), timeout: this.#connectTimeoutMs },
+        connect: { ...this.#tls, lookup: pinnedLookup(addrs), timeout: this.#connectTimeoutMs },
         headersTimeout: this.#headersTimeoutMs,
         bodyTimeout: this.#bodyIdleTimeoutMs,
         pipelining: 1,
@@ -502,6 +520,8 @@ export class UrlFetcher {
       if (status >= 200 && status < 300) return { client, res, url };
 
       // Not used any further: drop the body together with the connection.
+      discard(res.body);
+      destroyQuietly(client);
       const here = op.currentUrl;
 
       if (!REDIRECT_STATUSES.has(status)) {

@@ -1,5 +1,8 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Readable } from 'node:stream';
 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -16,6 +19,7 @@ import {
   type UrlFetcherOptions,
 } from '../../src/fetch/url-fetcher.js';
 import { Fixture, closedPort } from './fixture-server.js';
+import { SECURE_TEST_CERT, SECURE_TEST_KEY } from './tls-fixture.js';
 
 const live = (): AbortSignal => new AbortController().signal;
 const ALLOW_LOOPBACK_1 = parseAllowList('127.0.0.1/32');
@@ -652,6 +656,64 @@ describe('scheme and port policy', () => {
     await expect(fetcher({ allowedPorts: [main.port + 1] }).head(main.url('/chunked'), live())).rejects.toMatchObject({
       reason: 'port',
     });
+  });
+});
+
+describe('https', () => {
+  let server: HttpsServer;
+  let port = 0;
+  const seen: Array<{ servername: string | false; host: string | undefined }> = [];
+
+  beforeAll(async () => {
+    server = createHttpsServer({ key: SECURE_TEST_KEY, cert: SECURE_TEST_CERT }, (req, res) => {
+      seen.push({ servername: (req.socket as TLSSocket).servername, host: req.headers.host });
+      res.writeHead(200, { 'content-length': '6' });
+      res.end('secure');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  beforeEach(() => {
+    seen.length = 0;
+  });
+
+  const pinnedTo127: Resolver = async () => ['127.0.0.1'];
+
+  it('connects to the pinned address with SNI and certificate check on the URL host name', async () => {
+    let calls = 0;
+    const resolver: Resolver = async () => {
+      calls++;
+      return ['127.0.0.1'];
+    };
+    const f = fetcher({ resolver, tls: { ca: SECURE_TEST_CERT } });
+    const r = await f.open(`https://secure.test:${port}/x`, live());
+    expect((await readAll(r.body)).toString()).toBe('secure');
+    expect(calls).toBe(1);
+    expect(seen).toEqual([{ servername: 'secure.test', host: `secure.test:${port}` }]);
+  });
+
+  it('verifies certificates by default', async () => {
+    const e = await rejection(fetcher({ resolver: pinnedTo127 }).open(`https://secure.test:${port}/x`, live()));
+    expect(e).toBeInstanceOf(FetchFailedError);
+    expect(e).toMatchObject({ kind: 'network' });
+    expect(seen).toEqual([]);
+  });
+
+  it('checks the certificate against the URL host, not the address', async () => {
+    const e = await rejection(fetcher({ tls: { ca: SECURE_TEST_CERT } }).open(`https://127.0.0.1:${port}/x`, live()));
+    expect(e).toMatchObject({ kind: 'network' });
+    expect((e as Error).message).toContain('ERR_TLS_CERT_ALTNAME_INVALID');
+    expect(seen).toEqual([]);
+  });
+
+  it('rejectUnauthorized: false skips verification (glance_store https_insecure)', async () => {
+    const f = fetcher({ resolver: pinnedTo127, tls: { rejectUnauthorized: false } });
+    const r = await f.open(`https://secure.test:${port}/x`, live());
+    expect((await readAll(r.body)).toString()).toBe('secure');
   });
 });
 

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CURL, describeRun, run, startGateway, tempDir, type Gateway } from './gateway.js';
+import { CURL, describeRun, run, startGateway, tempDir, type Gateway, removeTempDirs } from './gateway.js';
 import { md5, randomFile } from './http.js';
 
 let gw: Gateway;
@@ -56,6 +56,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gw?.stop();
+  removeTempDirs();
 });
 
 describe('curl walkthrough (seed 000)', () => {

@@ -94,8 +94,18 @@ export function freePort(): Promise<number> {
   });
 }
 
+const created: string[] = [];
+
+/** A fresh temp dir (`gg-<prefix>-*`), removed by removeTempDirs(). */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(path.join(tmpdir(), `gg-${prefix}-`));
+  const dir = mkdtempSync(path.join(tmpdir(), `gg-${prefix}-`));
+  created.push(dir);
+  return dir;
+}
+
+/** Removes every dir tempDir() made in this process (call from afterAll, after stopping gateways). */
+export function removeTempDirs(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 export async function startGateway(opts: StartOptions = {}): Promise<Gateway> {

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep, startGateway, tempDir, type Gateway } from './gateway.js';
+import { sleep, startGateway, tempDir, type Gateway, removeTempDirs } from './gateway.js';
 import { ADMIN, md5, randomFile, request } from './http.js';
 import { glance, ok, parseDict, parseList } from './clients.js';
 
@@ -46,6 +46,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gw?.stop();
+  removeTempDirs();
 });
 
 describe('glanceclient v2 data paths', () => {

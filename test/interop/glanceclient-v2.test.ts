@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeRun, startGateway, tempDir, type Gateway } from './gateway.js';
+import { describeRun, startGateway, tempDir, type Gateway, removeTempDirs } from './gateway.js';
 import { ADMIN, as, md5, randomFile, request, sha512 } from './http.js';
 import { gcAs, glance, ok, parseDict, parseList } from './clients.js';
 
@@ -37,6 +37,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gw?.stop();
+  removeTempDirs();
 });
 
 describe('glanceclient v2 CLI', () => {

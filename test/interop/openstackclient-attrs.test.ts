@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, tempDir, type Gateway } from './gateway.js';
+import { startGateway, tempDir, type Gateway, removeTempDirs } from './gateway.js';
 import { ADMIN, as, randomFile, request } from './http.js';
 import { ok, okJson, openstack } from './clients.js';
 
@@ -25,6 +25,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gw?.stop();
+  removeTempDirs();
 });
 
 describe('openstackclient image attributes', () => {

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CURL, run, startGateway, tempDir, type Gateway } from './gateway.js';
+import { CURL, run, startGateway, tempDir, type Gateway, removeTempDirs } from './gateway.js';
 import { ADMIN, md5, randomFile, request, sha512 } from './http.js';
 import { ok, okJson, openstack, openstackDiscovery } from './clients.js';
 
@@ -42,6 +42,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gw?.stop();
+  removeTempDirs();
 });
 
 describe('openstackclient image v2', () => {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PY, describeRun, runClient, startGateway, tempDir, type Gateway } from './gateway.js';
+import { PY, describeRun, runClient, startGateway, tempDir, type Gateway, removeTempDirs } from './gateway.js';
 import { ADMIN, randomFile, request } from './http.js';
 import { SDK_SCENARIO } from './clients.js';
 
@@ -27,6 +27,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gw?.stop();
+  removeTempDirs();
 });
 
 const value = (k: string) => {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, startGateway, type Gateway } from '../interop/gateway.js';
+import { ensureBuilt, startGateway, type Gateway, removeTempDirs } from '../interop/gateway.js';
 import { ADMIN, ControlledUpload, as, md5, request, waitFor, walkDataDir, type HttpResponse } from '../interop/http.js';
 
 const N = 16;
@@ -36,6 +36,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gw?.stop();
+  removeTempDirs();
 });
 
 describe('16-way concurrency (real process)', () => {

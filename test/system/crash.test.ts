@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, startGateway, type Gateway } from '../interop/gateway.js';
+import { ensureBuilt, startGateway, type Gateway, removeTempDirs } from '../interop/gateway.js';
 import { ADMIN, ControlledUpload, md5, request, waitFor, walkDataDir, type HttpResponse } from '../interop/http.js';
 
 const MB = 1024 * 1024;
@@ -58,6 +58,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(running.map((g) => g.kill()));
+  removeTempDirs();
 });
 
 describe('crash safety (real process)', () => {

@@ -2,13 +2,14 @@ import { expect } from 'vitest';
 import { makeContext, type RequestContext } from '../../src/core/context.js';
 import { isCoreError } from '../../src/core/errors.js';
 import { DEFAULT_CONTAINER_FORMATS, DEFAULT_DISK_FORMATS, type Image } from '../../src/core/image.js';
+import type { MetaHeaderOptions } from '../../src/http/v1/meta-headers.js';
 
 export const ID = '0c9a3b2e-5f1d-4c7a-9e8b-1a2b3c4d5e6f';
 export const P = 'c60b1d57c5034e0d86902aedf8c49be0';
 export const MD5 = '7b1b10607acc1319506185e7227ca30d';
 
 /** Queens' v1 lists (spec §0), as tempest configures them. */
-export const META_OPTIONS = {
+export const META_OPTIONS: MetaHeaderOptions = {
   diskFormats: DEFAULT_DISK_FORMATS,
   containerFormats: DEFAULT_CONTAINER_FORMATS,
   imageSizeCap: 1099511627776,

@@ -121,7 +121,7 @@ function pyIntText(raw: string): string {
 }
 
 function parseIntField(field: (typeof INT_FIELDS)[number], raw: string | null): number | null {
-  // Queens crashed (500) on an empty size/min_*; Python prints that null as 'None'.
+  // Queens crashed (500) on an empty size/min_*; we answer 400, quoting the null as Python prints it.
   if (raw === null) {
     if (field === 'virtual_size') return null;
     raw = 'None';
