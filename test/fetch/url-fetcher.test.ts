@@ -406,6 +406,15 @@ describe('default address policy (no allow-list)', () => {
     expect(main.connections).toBe(0);
   });
 
+  it('the default resolver (system lookup) is checked too: localhost is refused', async () => {
+    const e = await rejection(strict().open(`http://localhost:${main.port}/img`, live()));
+    expect(e).toBeInstanceOf(FetchRefusedError);
+    expect(e).toMatchObject({ reason: 'address' });
+    expect((e as FetchRefusedError).detail).toMatch(/localhost → (127\.0\.0\.1|::1): loopback/);
+    expect(connectAttempts).toEqual([]);
+    expect(main.connections).toBe(0);
+  });
+
   it('refuses a resolver answer that is not an IP literal', async () => {
     const resolver: Resolver = async () => ['0177.0.0.1'];
     await expect(strict({ resolver }).check('http://odd.example.com/', live())).rejects.toMatchObject({
