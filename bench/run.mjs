@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { cleanupAll, installCleanupHandlers, tempDir } from './lib/cleanup.mjs';
 import { loadConfig } from './lib/config.mjs';
+import { backgroundLoad } from './lib/machine.mjs';
 import { writeRandomFile } from './lib/payload.mjs';
 import { GATEWAY_MAIN, ROOT } from './lib/procs.mjs';
 import { formatTable, writeResults } from './lib/report.mjs';
@@ -61,14 +62,15 @@ async function main() {
   const parts = {};
   const failures = [];
   for (const part of cfg.parts) {
-    log(`\n== ${part}`);
+    const background = await backgroundLoad();
+    log(`\n== ${part} (background load before it: ${background.busy_cores} of ${os.cpus().length} cores busy, load avg ${os.loadavg()[0].toFixed(2)})`);
     const t0 = performance.now();
     const load = os.loadavg();
     try {
       const r = await runners[part]();
       rows.push(...r.rows);
       // Load average around the part: other work on the machine skews every figure.
-      parts[part] = { ...r.data, wall_s: (performance.now() - t0) / 1000, loadavg_before: load, loadavg_after: os.loadavg() };
+      parts[part] = { ...r.data, wall_s: (performance.now() - t0) / 1000, background_before: background, loadavg_before: load, loadavg_after: os.loadavg() };
     } catch (err) {
       failures.push(part);
       parts[part] = { error: String(err?.stack ?? err) };

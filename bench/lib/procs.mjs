@@ -136,14 +136,6 @@ export function sampleRss(pid, intervalMs = 50) {
   return { stop: () => (clearInterval(timer), max) };
 }
 
-/** CPU seconds (user, system) a live process used so far, from /proc/<pid>/stat. */
-export function procCpu(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const tick = 100; // USER_HZ on Linux
-  return { user: Number(fields[11]) / tick, system: Number(fields[12]) / tick };
-}
-
 /**
  * CPU seconds per thread of a live process (/proc/<pid>/task/<tid>/stat), keyed by tid; the
  * main (event loop) thread has tid === pid.

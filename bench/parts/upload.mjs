@@ -5,6 +5,7 @@
  * uses medians. Each gateway upload's digests are checked against the coreutils ones.
  */
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { jsonOk, putBody } from '../lib/http.mjs';
 import { timeTool } from '../lib/hash-tools.mjs';
 import { startBaseline, startGateway, threadCpu, threadCpuDelta } from '../lib/procs.mjs';
@@ -27,7 +28,7 @@ export async function runUpload({ file, size, reps, log }) {
   const gw = await startGateway();
   const bare = await startBaseline('bytes-server.mjs', { BENCH_UPLOAD_DIR: await tempDir('pipe') });
   const t = { gateway: [], bare: [], md5sum: [], sha512sum: [] };
-  const extra = { gateway_cpu_s: [], bare_fsync_ms: [], bare_body_ms: [], md5sum_cpu_s: [], sha512sum_cpu_s: [] };
+  const extra = { gateway_cpu_s: [], bare_cpu_s: [], bare_fsync_ms: [], bare_body_ms: [], md5sum_cpu_s: [], sha512sum_cpu_s: [] };
   let digests = null;
   try {
     for (let rep = 1; rep <= reps; rep++) {
@@ -42,8 +43,9 @@ export async function runUpload({ file, size, reps, log }) {
       const id = await createImage(gw.url, `bench-upload-${rep}`);
       syncDisks();
       const cpu0 = threadCpu(gw.pid);
+      const client0 = process.cpuUsage();
       const g = await putBody(`${gw.url}/v2/images/${id}/file`, file);
-      const cpu = threadCpuDelta(gw.pid, cpu0, threadCpu(gw.pid));
+      const cpu = { ...threadCpuDelta(gw.pid, cpu0, threadCpu(gw.pid)), client: cpuSeconds(process.cpuUsage(client0)) };
       t.gateway.push(g.ms);
       extra.gateway_cpu_s.push(cpu);
       const shown = (await jsonOk(`${gw.url}/v2/images/${id}`, 'GET')).body;
@@ -53,13 +55,16 @@ export async function runUpload({ file, size, reps, log }) {
       await jsonOk(`${gw.url}/v2/images/${id}`, 'DELETE', undefined, [204]);
 
       syncDisks();
+      const bareCpu0 = threadCpu(bare.pid);
+      const bareClient0 = process.cpuUsage();
       const b = await putBody(`${bare.url}/upload`, file);
+      extra.bare_cpu_s.push({ ...threadCpuDelta(bare.pid, bareCpu0, threadCpu(bare.pid)), client: cpuSeconds(process.cpuUsage(bareClient0)) });
       t.bare.push(b.ms);
       extra.bare_fsync_ms.push(Number(b.headers['x-bench-fsync-ms']));
       extra.bare_body_ms.push(Number(b.headers['x-bench-body-ms']));
       log(
         `  upload rep ${rep}/${reps}: gateway ${fmt(size, g.ms)} (cpu s: main ${cpu.main}, worker ${cpu.busiest_other}, ` +
-          `rest ${cpu.rest}), bare pipe ${fmt(size, b.ms)}, md5sum ${fmt(size, md5.ms)}, sha512sum ${fmt(size, sha.ms)}`,
+          `rest ${cpu.rest}, client ${cpu.client}), bare pipe ${fmt(size, b.ms)}, md5sum ${fmt(size, md5.ms)}, sha512sum ${fmt(size, sha.ms)}`,
       );
     }
   } finally {
@@ -85,12 +90,27 @@ export async function runUpload({ file, size, reps, log }) {
       reps,
       rates: s,
       digests,
+      // CPU seconds per upload, by thread, and of the bench's own client process.
       gateway_cpu_s_per_upload: medianBy(extra.gateway_cpu_s),
+      bare_cpu_s_per_upload: medianBy(extra.bare_cpu_s),
+      // The fastest each could go if its server + client CPU were spread perfectly over every core.
+      cpu_bound_mbps: {
+        gateway: cpuBound(size, medianBy(extra.gateway_cpu_s)),
+        bare: cpuBound(size, medianBy(extra.bare_cpu_s)),
+      },
       extra,
       ratio_vs_min_hash: ratio(s.gateway.median_mbps, hashFloor),
       ratio_vs_bare_pipe: ratio(s.gateway.median_mbps, s.bare.median_mbps),
     },
   };
+}
+
+function cpuSeconds(usage) {
+  return Math.round((usage.user + usage.system) / 1e4) / 100;
+}
+
+function cpuBound(size, cpu) {
+  return size / 1e6 / ((cpu.total + cpu.client) / availableParallelism());
 }
 
 /** Per-field median of { total, main, busiest_other, rest } readings. */

@@ -55,6 +55,19 @@ export interface Config {
   /** SQLite synchronous pragma: NORMAL survives process crashes; FULL also power loss. */
   dbSynchronous: 'NORMAL' | 'FULL';
   hashWorkers: number;
+  /** Outbound URL fetches: v1 copy-from and locations, web-download. */
+  fetch: {
+    /** CIDRs and host names exempt from the refusal of loopback/private/link-local addresses. */
+    allow: string[];
+    /** Allowed ports; null = any. Glance's default is 80 and 443. */
+    ports: number[] | null;
+    maxRedirects: number;
+    connectTimeoutMs: number;
+    /** Whole transfer; 0 = no limit. */
+    totalTimeoutMs: number;
+  };
+  /** Serve the legacy v1 dialect. */
+  v1: boolean;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -81,7 +94,7 @@ export const DEFAULT_CONFIG: Config = {
   stores: null,
   defaultStore: null,
   limits: DEFAULT_LIMITS,
-  importMethods: ['glance-direct'],
+  importMethods: ['glance-direct', 'web-download'],
   diskFormats: ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop'],
   containerFormats: ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 'compressed'],
   publicEndpoint: null,
@@ -90,4 +103,6 @@ export const DEFAULT_CONFIG: Config = {
   logLevel: 'info',
   dbSynchronous: 'NORMAL',
   hashWorkers: 4,
+  fetch: { allow: [], ports: [80, 443], maxRedirects: 5, connectTimeoutMs: 10000, totalTimeoutMs: 6 * 3600 * 1000 },
+  v1: true,
 };

@@ -1,3 +1,4 @@
+import { parseAllowList } from '../fetch/address-policy.js';
 import { DEFAULT_CONFIG, type Config, type Limits, type StoreConfig } from './config.js';
 
 export class ConfigError extends Error {
@@ -26,7 +27,7 @@ const INT_LIMITS: Array<[string, keyof Limits, number]> = [
   ['MAX_URL_LENGTH', 'maxUrlLength', 64],
 ];
 
-const KNOWN_IMPORT_METHODS = ['glance-direct'];
+const KNOWN_IMPORT_METHODS = ['glance-direct', 'web-download'];
 
 /**
  * Builds the configuration from defaults, then the optional JSON config file, then the
@@ -52,6 +53,7 @@ export function loadConfig(env: Env, fileText: string | null, filePath = 'config
     ...fromFile,
     auth: { ...DEFAULT_CONFIG.auth, ...(fromFile.auth ?? {}) },
     limits: { ...DEFAULT_CONFIG.limits, ...(fromFile.limits ?? {}) },
+    fetch: { ...DEFAULT_CONFIG.fetch, ...(fromFile.fetch ?? {}) },
   };
   const get = (name: string): string | undefined => {
     const v = env[PREFIX + name];
@@ -96,10 +98,26 @@ export function loadConfig(env: Env, fileText: string | null, filePath = 'config
   cfg.logLevel = get('LOG_LEVEL') ?? cfg.logLevel;
   cfg.dbSynchronous = (get('DB_SYNCHRONOUS')?.toUpperCase() as Config['dbSynchronous'] | undefined) ?? cfg.dbSynchronous;
   cfg.hashWorkers = int('HASH_WORKERS', 1) ?? cfg.hashWorkers;
+  cfg.fetch.allow = list('FETCH_ALLOW') ?? cfg.fetch.allow;
+  const ports = get('FETCH_PORTS');
+  if (ports !== undefined) cfg.fetch.ports = ports.trim() === 'any' ? null : parsePorts(ports, problems);
+  cfg.fetch.maxRedirects = int('FETCH_MAX_REDIRECTS', 0) ?? cfg.fetch.maxRedirects;
+  cfg.fetch.connectTimeoutMs = int('FETCH_CONNECT_TIMEOUT_MS', 1) ?? cfg.fetch.connectTimeoutMs;
+  cfg.fetch.totalTimeoutMs = int('FETCH_TOTAL_TIMEOUT_MS', 0) ?? cfg.fetch.totalTimeoutMs;
+  const v1 = get('V1');
+  if (v1 !== undefined) cfg.v1 = !['0', 'false', 'no', 'off'].includes(v1.toLowerCase());
 
   validate(cfg, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return cfg;
+}
+
+function parsePorts(raw: string, problems: string[]): number[] {
+  const ports = raw.split(',').map((p) => p.trim()).filter(Boolean).map(Number);
+  if (ports.length === 0 || ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
+    problems.push(`${PREFIX}FETCH_PORTS: expected 'any' or a comma-separated list of ports, got '${raw}'`);
+  }
+  return ports;
 }
 
 function parseStores(raw: string, problems: string[]): StoreConfig[] {
@@ -143,5 +161,10 @@ function validate(cfg: Config, problems: string[]): void {
     problems.push('defaultStore: set only together with stores');
   }
   if (cfg.limits.limitParamDefault > cfg.limits.apiLimitMax) problems.push('limits: limitParamDefault exceeds apiLimitMax');
+  try {
+    parseAllowList(cfg.fetch.allow);
+  } catch (e) {
+    problems.push(`fetch.allow: ${(e as Error).message}`);
+  }
   if (cfg.diskFormats.length === 0 || cfg.containerFormats.length === 0) problems.push('formats: lists must not be empty');
 }

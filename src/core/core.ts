@@ -23,6 +23,13 @@ export interface ImageCore {
   deactivateImage(ctx: RequestContext, id: string, signal: AbortSignal): Promise<void>;
   reactivateImage(ctx: RequestContext, id: string, signal: AbortSignal): Promise<void>;
 
+  /**
+   * Registers external image data at an http(s) URL (v1 `x-image-meta-location`): a queued
+   * image becomes active at once; its bytes are streamed from the URL on every download.
+   * The URL passes the same guard as every other fetch. `size` defaults to the remote length.
+   */
+  addLocation(ctx: RequestContext, id: string, url: string, options: { size?: number }, signal: AbortSignal): Promise<Image>;
+
   /** Removes the image's bytes from one store of several (v2 2.10); 403 when it is the only one. */
   deleteImageFromStore(ctx: RequestContext, id: string, storeId: string, signal: AbortSignal): Promise<void>;
 
@@ -67,6 +74,11 @@ export interface ImageCore {
     signal: AbortSignal,
   ): Promise<Member>;
   deleteMember(ctx: RequestContext, id: string, memberId: string, signal: AbortSignal): Promise<void>;
+  /**
+   * The live memberships of `memberId` that the caller may see: all for admins; otherwise those
+   * on images the caller owns, plus the caller's own memberships (v1 shared-images).
+   */
+  listMemberships(ctx: RequestContext, memberId: string, signal: AbortSignal): Promise<Member[]>;
 
   /**
    * The configured stores, or null when the deployment is single-store (Glance: no enabled_backends).

@@ -73,6 +73,9 @@ export class RequestHeaderTooLargeError extends CoreError {
 export class ServiceUnavailableError extends CoreError {
   readonly status = 503;
 }
+export class InternalError extends CoreError {
+  readonly status = 500;
+}
 export class BadGatewayError extends CoreError {
   readonly status = 502;
 }

@@ -4,6 +4,8 @@ import type { Config } from '../config/config.js';
 import { makePolicy } from '../core/policy.js';
 import { FileStore } from '../store/file-store.js';
 import { HashPool } from '../store/hash-pool.js';
+import { parseAllowList } from '../fetch/address-policy.js';
+import { UrlFetcher } from '../fetch/url-fetcher.js';
 import type { BlobStore } from '../store/store.js';
 import { openDatabase } from './db/database.js';
 import { ImageRepo } from './db/image-repo.js';
@@ -46,6 +48,15 @@ export async function createEmbeddedCore(
     multiStore: config.stores !== null,
     staging: new FileStore({ id: 'os_glance_staging_store', root: join(dataDir, 'staging') }),
     hashPool: new HashPool({ size: config.hashWorkers }),
+    fetcher: new UrlFetcher({
+      allow: parseAllowList(config.fetch.allow),
+      allowedPorts: config.fetch.ports,
+      maxRedirects: config.fetch.maxRedirects,
+      connectTimeoutMs: config.fetch.connectTimeoutMs,
+      totalTimeoutMs: config.fetch.totalTimeoutMs === 0 ? null : config.fetch.totalTimeoutMs,
+      maxBytes: config.limits.imageSizeCap,
+      userAgent: 'glance-gateway',
+    }),
     limits: config.limits,
     formats: { disk: config.diskFormats, container: config.containerFormats },
     importMethods: config.importMethods,

@@ -17,10 +17,19 @@ import type { BlobStore } from '../store/store.js';
 import type { IngestResult } from '../store/store.js';
 import { loadVisible, saveImage, type EmbeddedDeps } from './deps.js';
 import { inspectVirtualSize, readAll } from './virtual-size.js';
+import { LocationService } from './location-service.js';
 
 /** Image bytes: upload (PUT /file), download, and staging for glance-direct. */
 export class DataService {
-  constructor(private readonly deps: EmbeddedDeps) {}
+  private readonly locations: LocationService;
+
+  constructor(private readonly deps: EmbeddedDeps) {
+    this.locations = new LocationService(deps);
+  }
+
+  addLocation(ctx: RequestContext, id: string, url: string, size: number | undefined, signal: AbortSignal): Promise<Image> {
+    return this.locations.add(ctx, id, url, size, signal);
+  }
 
   async upload(ctx: RequestContext, id: string, data: Readable, opts: UploadOptions, signal: AbortSignal): Promise<Image> {
     const d = this.deps;
@@ -87,11 +96,16 @@ export class DataService {
       });
     }
     const storeId = image.stores[0];
-    if (image.size === null || storeId === undefined || !['active', 'deactivated'].includes(image.status)) return null;
+    const external = image.locations.length > 0;
+    if (image.size === null || (storeId === undefined && !external) || !['active', 'deactivated'].includes(image.status)) return null;
     const range = req === null ? null : resolveRange(req, image.size);
-    const store = this.deps.stores.get(storeId);
-    if (store === undefined) throw new ServiceUnavailableError(`Store ${storeId} holding image ${id} is not configured.`);
-    const stream = await store.open(id, range, signal);
+    let stream: Readable;
+    if (storeId === undefined) stream = await this.locations.open(image, range, signal);
+    else {
+      const store = this.deps.stores.get(storeId);
+      if (store === undefined) throw new ServiceUnavailableError(`Store ${storeId} holding image ${id} is not configured.`);
+      stream = await store.open(id, range, signal);
+    }
     const length = range === null ? image.size : range.end - range.start + 1;
     return { image, stream, size: image.size, range, length };
   }

@@ -7,6 +7,7 @@ import type { MemberStatus } from '../core/member.js';
 import type { Policy } from '../core/policy.js';
 import type { BlobStore } from '../store/store.js';
 import type { HashPool } from '../store/hash-pool.js';
+import type { UrlFetcher } from '../fetch/url-fetcher.js';
 import type { Db } from './db/database.js';
 import type { ImageRepo } from './db/image-repo.js';
 import type { MemberRepo } from './db/member-repo.js';
@@ -27,6 +28,8 @@ export interface EmbeddedDeps {
   multiStore: boolean;
   staging: BlobStore;
   hashPool: HashPool;
+  /** Outbound fetches (locations, web-download), behind the SSRF guard. */
+  fetcher: UrlFetcher;
   limits: Limits;
   formats: { disk: readonly string[]; container: readonly string[] };
   importMethods: readonly string[];

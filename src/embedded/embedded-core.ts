@@ -84,6 +84,10 @@ export class EmbeddedCore implements ImageCore {
     this.imageService.setActive(ctx, id, true);
   }
 
+  addLocation(ctx: RequestContext, id: string, url: string, options: { size?: number }, signal: AbortSignal): Promise<Image> {
+    return this.data.addLocation(ctx, id, url, options.size, signal);
+  }
+
   async deleteImageFromStore(ctx: RequestContext, id: string, storeId: string, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
     const store = this.imageService.dropStore(ctx, id, storeId);
@@ -104,7 +108,7 @@ export class EmbeddedCore implements ImageCore {
 
   async importImage(ctx: RequestContext, id: string, request: ImportRequest, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
-    this.imports.start(ctx, id, request);
+    await this.imports.start(ctx, id, request, signal);
   }
 
   async listImageTasks(ctx: RequestContext, id: string, signal: AbortSignal): Promise<Task[]> {

@@ -7,6 +7,8 @@ import { ingest } from '../store/ingest.js';
 import type { BlobStore } from '../store/store.js';
 import { loadVisible, saveImage, type EmbeddedDeps } from './deps.js';
 import { assertFormats } from './data-service.js';
+import { FetchRefusedError } from '../fetch/errors.js';
+import { fetchErrorToCore } from './fetch-errors.js';
 
 const TASK_TTL_MS = 48 * 3600 * 1000;
 const LOCK = 'os_glance_import_task';
@@ -20,7 +22,7 @@ export class ImportService {
 
   constructor(private readonly deps: EmbeddedDeps) {}
 
-  start(ctx: RequestContext, id: string, req: ImportRequest): void {
+  async start(ctx: RequestContext, id: string, req: ImportRequest, signal: AbortSignal): Promise<void> {
     const d = this.deps;
     const method = req.method.name;
     if (!d.importMethods.includes(method)) throw new BadRequestError(`Unknown import method name '${method}'.`);
@@ -29,11 +31,15 @@ export class ImportService {
         throw new BadRequestError(`'${key}' must be boolean value only`);
       }
     }
+    const uri = method === 'web-download' ? await this.checkUri(req.method.uri, signal) : undefined;
     const { image, store, taskId } = d.db.transaction(() => {
       const image = loadVisible(d, ctx, id, `No image found with ID ${id}`);
       if (image.status === 'active') throw new ConflictError('Image with status active cannot be target for import');
-      if (image.status !== 'uploading') {
+      if (uri === undefined && image.status !== 'uploading') {
         throw new ConflictError("Image needs to be staged before 'glance-direct' method can be used");
+      }
+      if (uri !== undefined && image.status !== 'queued') {
+        throw new ConflictError(`Image needs to be in 'queued' state to use '${method}' method`);
       }
       assertFormats(image, 'before import', ConflictError);
       d.policy.assertWritable(ctx);
@@ -65,7 +71,7 @@ export class ImportService {
       });
       return { image: next, store, taskId };
     })();
-    const job = this.run(image, store, taskId, req.failureStatus ?? 'queued').catch((e: unknown) => {
+    const job = this.run(image, store, taskId, req.failureStatus ?? 'queued', uri).catch((e: unknown) => {
       d.logger.error({ err: e, image_id: id, task_id: taskId }, 'import failed unexpectedly');
     });
     d.background.add(job);
@@ -91,16 +97,29 @@ export class ImportService {
     return store;
   }
 
-  private async run(image: Image, store: BlobStore, taskId: string, failStatus: 'queued' | 'killed'): Promise<void> {
+  /** web-download's URL must pass the fetch guard now, so a refusal is a synchronous 400. */
+  private async checkUri(uri: unknown, signal: AbortSignal): Promise<string> {
+    if (typeof uri !== 'string' || uri === '') throw new BadRequestError(`URI for web-download does not pass filtering: ${String(uri)}`);
+    try {
+      await this.deps.fetcher.check(uri, signal);
+    } catch (e) {
+      if (e instanceof FetchRefusedError) throw new BadRequestError(`URI for web-download does not pass filtering: ${e.url}`);
+      throw e;
+    }
+    return uri;
+  }
+
+  private async run(image: Image, store: BlobStore, taskId: string, failStatus: 'queued' | 'killed', uri: string | undefined): Promise<void> {
     const d = this.deps;
     const signal = this.abort.signal;
     let writer;
     try {
-      const source = await d.staging.open(image.id, null, signal);
+      // glance-direct reads the staged bytes; web-download streams straight from the URL.
+      const source = uri === undefined ? await d.staging.open(image.id, null, signal) : (await d.fetcher.open(uri, signal)).body;
       writer = await store.begin(image.id, signal);
       const result = await ingest(source, writer, {
         maxBytes: d.limits.imageSizeCap,
-        tooLarge: () => new BadRequestError('The incoming image is too large'),
+        tooLarge: () => new BadRequestError('The incoming image is too large: The provided image is too large.'),
         signal,
         hashers: d.hashPool,
       });
@@ -131,7 +150,8 @@ export class ImportService {
       if (!done) this.fail(image.id, taskId, store.id, 'Image was deleted during import', failStatus);
     } catch (e) {
       await writer?.abort();
-      this.fail(image.id, taskId, store.id, (e as Error).message, failStatus);
+      const cause = fetchErrorToCore(e, uri ?? '');
+      this.fail(image.id, taskId, store.id, (cause as Error).message, failStatus);
       await d.staging.remove(image.id, AbortSignal.timeout(30_000)).catch(() => undefined);
     }
   }

@@ -26,6 +26,10 @@
  * its own userinfo uses that. Userinfo, query strings and resolved addresses never appear in error
  * messages; `finalUrl` has its userinfo stripped.
  *
+ * TLS: certificates are verified by default against the URL's host name (SNI is that name too);
+ * `tls.ca` / `tls.rejectUnauthorized` map glance_store's `https_ca_certificates_file` /
+ * `https_insecure` (whose Glance default, True, skips verification — not copied here).
+ *
  * Aborting the caller's signal destroys the connection: a pending `open`/`head`/`check` rejects
  * with `signal.reason`, an open body stream is destroyed with `signal.reason`.
  */

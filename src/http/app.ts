@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { getPath as defaultGetPath } from 'hono/utils/url';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
@@ -13,6 +13,9 @@ import { mountDiscoveryRoutes } from './v2/discovery-routes.js';
 import { v2ErrorResponse } from './v2/error-response.js';
 import { mountImageRoutes } from './v2/images-routes.js';
 import { mountSharingRoutes } from './v2/sharing-routes.js';
+import { v1ErrorResponse } from './v1/error-response.js';
+import { mountV1 } from './v1/router.js';
+import { V1Usage } from './v1/usage.js';
 import { baseUrlFrom, negotiate, versionsDocument, type VersionFeatures } from './versions.js';
 
 export interface HttpAppDeps {
@@ -31,12 +34,13 @@ const VERSIONS_PATH = { 200: '/_versions/200', 300: '/_versions/300' } as const;
  */
 export function buildHttpApp(deps: HttpAppDeps): Hono<GatewayEnv> {
   const { core, config, logger, authenticator } = deps;
-  const features: VersionFeatures = { v1: false, multiStore: config.stores !== null, cache: false };
+  const features: VersionFeatures = { v1: config.v1, multiStore: config.stores !== null, cache: false };
+  const usage = new V1Usage();
 
   const app = new Hono<GatewayEnv>({
     getPath: (req) => {
       const path = defaultGetPath(req);
-      if (path === '/healthcheck') return path;
+      if (path === '/healthcheck' || path === '/v1-usage') return path;
       const n = negotiate(req.method, path, req.headers.get('accept') ?? undefined, features);
       return n.kind === 'versions' ? VERSIONS_PATH[n.status] : n.path;
     },
@@ -67,6 +71,10 @@ export function buildHttpApp(deps: HttpAppDeps): Hono<GatewayEnv> {
   });
   app.use('/v2', async (c, next) => {
     c.set('dialect', 'v2');
+    await next();
+  });
+  app.use('/v1/*', async (c, next) => {
+    c.set('dialect', 'v1');
     await next();
   });
   app.use('*', async (c, next) => {
@@ -102,11 +110,11 @@ export function buildHttpApp(deps: HttpAppDeps): Hono<GatewayEnv> {
   mountDataRoutes(app, v2);
   mountSharingRoutes(app, v2);
   mountDiscoveryRoutes(app, v2);
+  if (config.v1) mountV1(app, { core, config, logger, usage });
 
-  app.notFound((c) => {
-    const method = c.req.method;
-    return v2ErrorResponse(ROUTABLE_METHODS.has(method) ? new NotFoundError('') : new NotImplementedError(''), c, logger);
-  });
-  app.onError((err, c) => v2ErrorResponse(err, c, logger));
+  const errorResponse = (err: unknown, c: Context<GatewayEnv>): Response =>
+    c.get('dialect') === 'v1' ? v1ErrorResponse(err, c, logger) : v2ErrorResponse(err, c, logger);
+  app.notFound((c) => errorResponse(ROUTABLE_METHODS.has(c.req.method) ? new NotFoundError('') : new NotImplementedError(''), c));
+  app.onError((err, c) => errorResponse(err, c));
   return app;
 }

@@ -41,6 +41,7 @@ export function requestLog(logger: Logger): MiddlewareHandler<GatewayEnv> {
           project_id: ctx?.projectId ?? null,
           user_id: ctx?.userId ?? null,
           user_agent: incoming.headers['user-agent'] ?? null,
+          ...(c.get('client') !== undefined ? { dialect: 'v1', client: c.get('client') } : {}),
           completed: outgoing.writableFinished,
         },
         'request',

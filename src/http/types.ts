@@ -9,5 +9,7 @@ export interface GatewayEnv {
     ctx: RequestContext;
     /** Which dialect answers this request's errors. */
     dialect: 'v1' | 'v2' | 'none';
+    /** v1 only: the client family/version, for the request log line. */
+    client?: string;
   };
 }

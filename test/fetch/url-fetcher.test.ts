@@ -671,7 +671,7 @@ describe('scheme and port policy', () => {
 describe('https', () => {
   let server: HttpsServer;
   let port = 0;
-  const seen: Array<{ servername: string | false; host: string | undefined }> = [];
+  const seen: Array<{ servername: string | false | null; host: string | undefined }> = [];
 
   beforeAll(async () => {
     server = createHttpsServer({ key: SECURE_TEST_KEY, cert: SECURE_TEST_CERT }, (req, res) => {

@@ -1,0 +1,42 @@
+import type { Hono } from 'hono';
+import { ForbiddenError } from '../../core/errors.js';
+import { json } from '../respond.js';
+import type { GatewayEnv } from '../types.js';
+import type { V1Deps } from './deps.js';
+import { mountV1MemberRoutes } from './members-routes.js';
+import { mountV1ReadRoutes } from './read-routes.js';
+import { mountV1WriteRoutes } from './write-routes.js';
+
+/** The route a v1 request hit, with ids replaced, for the migration telemetry. */
+export function v1RouteLabel(method: string, path: string): string {
+  const parts = path.split('/');
+  const label = parts.map((p, i) => {
+    const before = parts[i - 1];
+    if (before === 'images' && p !== 'detail') return '{id}';
+    if (before === 'members' || before === 'shared-images') return '{member}';
+    return p;
+  });
+  return `${method} ${label.join('/')}`;
+}
+
+/** The v1 dialect: telemetry, then the routes, which only call the core. */
+export function mountV1(app: Hono<GatewayEnv>, deps: V1Deps): void {
+  app.use('/v1/*', async (c, next) => {
+    const req = c.env.incoming;
+    const { family, version } = deps.usage.record(
+      req.headers['user-agent'],
+      v1RouteLabel(req.method ?? 'GET', (req.url ?? '').split('?')[0]!),
+      c.get('ctx').projectId,
+    );
+    c.set('client', version === null ? family : `${family}/${version}`);
+    await next();
+  });
+  mountV1ReadRoutes(app, deps);
+  mountV1WriteRoutes(app, deps);
+  mountV1MemberRoutes(app, deps);
+
+  app.get('/v1-usage', (c) => {
+    if (!c.get('ctx').isAdmin) throw new ForbiddenError('You are not authorized to see the v1 usage report.');
+    return json(c, 200, deps.usage.report());
+  });
+}
