@@ -239,8 +239,8 @@ describe('stage + import', () => {
     const notStaged = await api.call('POST', `/v2/images/${img.id}/import`, { headers: O, body: { method: { name: 'glance-direct' } } });
     expect(notStaged.status).toBe(409);
     expect(notStaged.text).toBe(plainError('409 Conflict', "Image needs to be staged before 'glance-direct' method can be used"));
-    const unknown = await api.call('POST', `/v2/images/${img.id}/import`, { headers: O, body: { method: { name: 'web-download', uri: 'http://x' } } });
+    const unknown = await api.call('POST', `/v2/images/${img.id}/import`, { headers: O, body: { method: { name: 'copy-image' } } });
     expect(unknown.status).toBe(400);
-    expect(unknown.text).toBe(plainError('400 Bad Request', "Unknown import method name 'web-download'."));
+    expect(unknown.text).toBe(plainError('400 Bad Request', "Unknown import method name 'copy-image'."));
   });
 });

@@ -37,7 +37,7 @@ describe('POST /v2/images', () => {
     expect(Object.keys(img)).toEqual(BASE_KEYS);
     expect(img.id).toMatch(UUID_RE);
     expect(r.header('location')).toBe(`${api.url}/v2/images/${img.id}`);
-    expect(r.header('openstack-image-import-methods')).toBe('glance-direct');
+    expect(r.header('openstack-image-import-methods')).toBe('glance-direct,web-download');
     expect(r.header('openstack-image-store-ids')).toBeUndefined();
     expect(img).toMatchObject({
       name: 'img1', disk_format: null, container_format: null, visibility: 'shared', size: null, virtual_size: null,

@@ -16,7 +16,7 @@ describe('info', () => {
     expect(r.status).toBe(200);
     expect(r.header('content-type')).toBe('application/json');
     expect(r.json()).toEqual({
-      'import-methods': { description: 'Import methods available.', type: 'array', value: ['glance-direct'] },
+      'import-methods': { description: 'Import methods available.', type: 'array', value: ['glance-direct', 'web-download'] },
     });
   });
 

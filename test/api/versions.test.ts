@@ -11,15 +11,21 @@ afterAll(async () => {
 });
 
 const DEFAULT_IDS = ['v2.15', 'v2.9', 'v2.7', 'v2.6', 'v2.5', 'v2.4', 'v2.3', 'v2.2', 'v2.1', 'v2.0'];
+// The v1 dialect is on by default: its entries follow the v2 ones (spec v1 §3.1).
+const V1_IDS = ['v1.1', 'v1.0'];
 
 function expectVersionsDocument(text: string): void {
   const doc = JSON.parse(text) as { versions: Array<{ id: string; status: string; links: unknown[] }> };
   expect(Object.keys(doc)).toEqual(['versions']);
-  expect(doc.versions.map((v) => v.id)).toEqual(DEFAULT_IDS);
-  expect(doc.versions.map((v) => v.status)).toEqual(['CURRENT', ...DEFAULT_IDS.slice(1).map(() => 'SUPPORTED')]);
+  expect(doc.versions.map((v) => v.id)).toEqual([...DEFAULT_IDS, ...V1_IDS]);
+  expect(doc.versions.map((v) => v.status)).toEqual([
+    'CURRENT',
+    ...DEFAULT_IDS.slice(1).map(() => 'SUPPORTED'),
+    ...V1_IDS.map(() => 'DEPRECATED'),
+  ]);
   for (const v of doc.versions) {
     expect(Object.keys(v)).toEqual(['id', 'status', 'links']);
-    expect(v.links).toEqual([{ rel: 'self', href: `${api.url}/v2/` }]);
+    expect(v.links).toEqual([{ rel: 'self', href: `${api.url}/${v.id.startsWith('v1') ? 'v1' : 'v2'}/` }]);
   }
 }
 
