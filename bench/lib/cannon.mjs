@@ -47,7 +47,7 @@ if (spec.idsFile) {
   base.requests = [{ setupRequest: (req) => ({ ...req, path: `/v2/images/${ids[(Math.random() * ids.length) | 0]}` }) }];
 }
 
-if (spec.warmup > 0) await run({ ...base, duration: spec.warmup });
+const warm = spec.warmup > 0 ? await run({ ...base, duration: spec.warmup }) : null;
 
 const latencies = [];
 const started = performance.now();
@@ -58,6 +58,7 @@ const ok = r['2xx'];
 process.stdout.write(
   JSON.stringify({
     requests: r.requests.total,
+    warmup_requests: warm === null ? 0 : warm.requests.total,
     ok,
     non2xx: r.non2xx,
     errors: r.errors,
@@ -70,5 +71,7 @@ process.stdout.write(
     latency_ms: exactPercentiles(latencies),
     body_bytes_per_s: r.throughput.average,
     status_codes: r.statusCodeStats,
+    // This load generator's own CPU seconds (warm-up included), to tell our load from others'.
+    cpu_s: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
   }) + '\n',
 );

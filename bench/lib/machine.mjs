@@ -26,3 +26,18 @@ export async function backgroundLoad(ms = 1000) {
   const cores = total === 0 ? 0 : ((b.busy - a.busy) / total) * (readFileSync('/proc/stat', 'utf8').match(/^cpu\d+/gm)?.length ?? 1);
   return { busy_cores: Math.round(cores * 100) / 100, steal_share: total === 0 ? 0 : Math.round(((b.steal - a.steal) / total) * 1000) / 1000 };
 }
+
+/** Starts a measurement window; end(oursCpuSeconds) tells how many cores others kept busy. */
+export function foreignLoad() {
+  const a = cpuTimes();
+  const t0 = performance.now();
+  return {
+    /** `ours`: CPU seconds our server(s) and client used in the window. */
+    end(ours) {
+      const b = cpuTimes();
+      const wallS = (performance.now() - t0) / 1000;
+      const busyS = (b.busy - a.busy) / 100; // USER_HZ
+      return Math.round((Math.max(0, busyS - ours) / wallS) * 100) / 100;
+    },
+  };
+}

@@ -13,7 +13,7 @@ import { ratio } from './stats.mjs';
  * For "higher is better" figures (MB/s, req/s) a ratio > 1 favours the gateway; for latencies
  * and memory a ratio > 1 means the gateway is slower / bigger.
  */
-export function makeRow({ section, metric, unit, gateway, baseline = null, baselineName = '', target }) {
+export function makeRow({ section, metric, unit, gateway, baseline = null, baselineName = '', target, noise = null }) {
   const r = ratio(gateway, baseline);
   let pass = null;
   let targetText = '';
@@ -22,7 +22,8 @@ export function makeRow({ section, metric, unit, gateway, baseline = null, basel
     targetText = `${target.on === 'ratio' ? 'ratio' : ''} ${target.op} ${target.value}${target.on === 'ratio' ? '' : ` ${unit}`}`.trim();
     if (subject != null) pass = target.op === '>=' ? subject >= target.value : subject < target.value;
   }
-  return { section, metric, unit, gateway, baseline, baseline_name: baselineName, ratio: r, target: targetText, pass };
+  // noise: [gateway run, baseline run] cores busy with processes not ours (see lib/machine.mjs).
+  return { section, metric, unit, gateway, baseline, baseline_name: baselineName, ratio: r, target: targetText, pass, noise };
 }
 
 function num(x, unit) {
@@ -32,9 +33,13 @@ function num(x, unit) {
   return x >= 100 ? x.toFixed(0) : x.toFixed(1);
 }
 
-/** The side-by-side table as text. */
+/**
+ * The side-by-side table as text. The last column is how many of the machine's cores other
+ * processes kept busy during the gateway's and the baseline's measurement: near 0 is a clean
+ * figure, near the core count means the figure mostly measures someone else's load.
+ */
 export function formatTable(rows) {
-  const header = ['part', 'metric', 'gateway', 'baseline', 'baseline is', 'ratio gw/base', 'target', 'ok'];
+  const header = ['part', 'metric', 'gateway', 'baseline', 'baseline is', 'ratio gw/base', 'target', 'ok', 'other load gw/base'];
   const lines = rows.map((r) => [
     r.section,
     r.metric,
@@ -44,6 +49,7 @@ export function formatTable(rows) {
     r.ratio == null ? '' : r.ratio.toFixed(2),
     r.target,
     r.pass === null ? '' : r.pass ? 'yes' : 'NO',
+    r.noise === null ? '' : r.noise.map((x) => (x == null ? '-' : x.toFixed(2))).join(' / '),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const fmt = (cells) => cells.map((c, i) => (i >= 2 && i <= 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ');

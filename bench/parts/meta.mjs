@@ -10,7 +10,8 @@ import path from 'node:path';
 import { cannon } from '../lib/cannon-client.mjs';
 import { tempDir } from '../lib/cleanup.mjs';
 import { jsonOk } from '../lib/http.mjs';
-import { startBaseline, startGateway } from '../lib/procs.mjs';
+import { foreignLoad } from '../lib/machine.mjs';
+import { startBaseline, startGateway, threadCpu, threadCpuDelta } from '../lib/procs.mjs';
 import { makeRow } from '../lib/report.mjs';
 
 const SHOW_P99_MS = 5;
@@ -51,6 +52,7 @@ export async function runMeta({ images, connections, duration, warmup, log }) {
     results.seed = seed;
     log(`  seeded at ${seed.rps.toFixed(0)} images/s (${seed.elapsed_s.toFixed(1)} s), p99 ${seed.latency_ms.p99.toFixed(2)} ms`);
     rows.push(makeRow({ section: 'meta', metric: `seed POST /v2/images x${images} c=16`, unit: 'req/s', gateway: seed.rps }));
+    results.seed.images_per_s = seed.rps;
 
     const ids = await allIds(gw.url);
     if (ids.length !== images) throw new Error(`list shows ${ids.length} images, expected ${images}`);
@@ -69,26 +71,29 @@ export async function runMeta({ images, connections, duration, warmup, log }) {
     servers.push(hono);
 
     const load = async (label, target, p, c, extra = {}) => {
+      const w = foreignLoad();
+      const cpu0 = threadCpu(target.pid);
       const r = await cannon({ url: target.url, path: p, connections: c, duration, warmup, ...extra });
+      const serverCpu = threadCpuDelta(target.pid, cpu0, threadCpu(target.pid)).total;
+      const others = w.end(serverCpu + r.cpu_s);
       if (r.non2xx > 0 || r.errors > 0) throw new Error(`${label}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-      results.runs.push({ label, connections: c, path: p, ...r });
-      log(`  ${label.padEnd(28)} c=${String(c).padEnd(3)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.latency_ms.p50.toFixed(2)} ms  p99 ${r.latency_ms.p99.toFixed(2)} ms`);
-      return r;
+      // Server CPU per request (warm-up included on both sides): efficiency, barely moved by other load.
+      const cpuUs = (serverCpu / (r.requests + r.warmup_requests)) * 1e6;
+      const run = { label, connections: c, path: p, ...r, server_cpu_s: serverCpu, server_cpu_us_per_req: cpuUs, others_cores: others };
+      results.runs.push(run);
+      log(
+        `  ${label.padEnd(28)} c=${String(c).padEnd(3)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.latency_ms.p50.toFixed(2)} ms  ` +
+          `p99 ${r.latency_ms.p99.toFixed(2)} ms  (server ${cpuUs.toFixed(0)} µs cpu/req, other load ${others} cores)`,
+      );
+      return run;
     };
     const compare = (metric, g, b, p99Target) => {
-      rows.push(makeRow({ section: 'meta', metric: `${metric} req/s`, unit: 'req/s', gateway: g.rps, baseline: b.rps, baselineName: 'bare hono' }));
-      rows.push(makeRow({ section: 'meta', metric: `${metric} p50`, unit: 'ms', gateway: g.latency_ms.p50, baseline: b.latency_ms.p50, baselineName: 'bare hono' }));
-      rows.push(
-        makeRow({
-          section: 'meta',
-          metric: `${metric} p99`,
-          unit: 'ms',
-          gateway: g.latency_ms.p99,
-          baseline: b.latency_ms.p99,
-          baselineName: 'bare hono',
-          target: p99Target === undefined ? undefined : { on: 'gateway', op: '<', value: p99Target },
-        }),
-      );
+      const common = { section: 'meta', baselineName: 'bare hono', noise: [g.others_cores, b.others_cores] };
+      rows.push(makeRow({ ...common, metric: `${metric} req/s`, unit: 'req/s', gateway: g.rps, baseline: b.rps }));
+      rows.push(makeRow({ ...common, metric: `${metric} server CPU/req`, unit: 'µs', gateway: g.server_cpu_us_per_req, baseline: b.server_cpu_us_per_req }));
+      rows.push(makeRow({ ...common, metric: `${metric} p50`, unit: 'ms', gateway: g.latency_ms.p50, baseline: b.latency_ms.p50 }));
+      const target = p99Target === undefined ? undefined : { on: 'gateway', op: '<', value: p99Target };
+      rows.push(makeRow({ ...common, metric: `${metric} p99`, unit: 'ms', gateway: g.latency_ms.p99, baseline: b.latency_ms.p99, target }));
     };
 
     const honoShow = {};

@@ -10,6 +10,7 @@ import { jsonOk, putBody } from '../lib/http.mjs';
 import { timeTool } from '../lib/hash-tools.mjs';
 import { startBaseline, startGateway, threadCpu, threadCpuDelta } from '../lib/procs.mjs';
 import { tempDir } from '../lib/cleanup.mjs';
+import { foreignLoad } from '../lib/machine.mjs';
 import { makeRow } from '../lib/report.mjs';
 import { median, ratio, summarizeRates } from '../lib/stats.mjs';
 
@@ -28,12 +29,20 @@ export async function runUpload({ file, size, reps, log }) {
   const gw = await startGateway();
   const bare = await startBaseline('bytes-server.mjs', { BENCH_UPLOAD_DIR: await tempDir('pipe') });
   const t = { gateway: [], bare: [], md5sum: [], sha512sum: [] };
-  const extra = { gateway_cpu_s: [], bare_cpu_s: [], bare_fsync_ms: [], bare_body_ms: [], md5sum_cpu_s: [], sha512sum_cpu_s: [] };
+  const extra = {
+    // Cores kept busy by processes not ours during each measurement (machine noise).
+    others_cores: { gateway: [], bare: [], md5sum: [], sha512sum: [] },
+    gateway_cpu_s: [],
+    bare_cpu_s: [], bare_fsync_ms: [], bare_body_ms: [], md5sum_cpu_s: [], sha512sum_cpu_s: [] };
   let digests = null;
   try {
     for (let rep = 1; rep <= reps; rep++) {
+      let w = foreignLoad();
       const md5 = await timeTool('md5sum', file);
+      extra.others_cores.md5sum.push(w.end(md5.cpu_s ?? 0));
+      w = foreignLoad();
       const sha = await timeTool('sha512sum', file);
+      extra.others_cores.sha512sum.push(w.end(sha.cpu_s ?? 0));
       t.md5sum.push(md5.ms);
       t.sha512sum.push(sha.ms);
       extra.md5sum_cpu_s.push(md5.cpu_s);
@@ -42,10 +51,12 @@ export async function runUpload({ file, size, reps, log }) {
 
       const id = await createImage(gw.url, `bench-upload-${rep}`);
       syncDisks();
+      w = foreignLoad();
       const cpu0 = threadCpu(gw.pid);
       const client0 = process.cpuUsage();
       const g = await putBody(`${gw.url}/v2/images/${id}/file`, file);
       const cpu = { ...threadCpuDelta(gw.pid, cpu0, threadCpu(gw.pid)), client: cpuSeconds(process.cpuUsage(client0)) };
+      extra.others_cores.gateway.push(w.end(cpu.total + cpu.client));
       t.gateway.push(g.ms);
       extra.gateway_cpu_s.push(cpu);
       const shown = (await jsonOk(`${gw.url}/v2/images/${id}`, 'GET')).body;
@@ -55,16 +66,20 @@ export async function runUpload({ file, size, reps, log }) {
       await jsonOk(`${gw.url}/v2/images/${id}`, 'DELETE', undefined, [204]);
 
       syncDisks();
+      w = foreignLoad();
       const bareCpu0 = threadCpu(bare.pid);
       const bareClient0 = process.cpuUsage();
       const b = await putBody(`${bare.url}/upload`, file);
-      extra.bare_cpu_s.push({ ...threadCpuDelta(bare.pid, bareCpu0, threadCpu(bare.pid)), client: cpuSeconds(process.cpuUsage(bareClient0)) });
+      const bareCpu = { ...threadCpuDelta(bare.pid, bareCpu0, threadCpu(bare.pid)), client: cpuSeconds(process.cpuUsage(bareClient0)) };
+      extra.others_cores.bare.push(w.end(bareCpu.total + bareCpu.client));
+      extra.bare_cpu_s.push(bareCpu);
       t.bare.push(b.ms);
       extra.bare_fsync_ms.push(Number(b.headers['x-bench-fsync-ms']));
       extra.bare_body_ms.push(Number(b.headers['x-bench-body-ms']));
       log(
         `  upload rep ${rep}/${reps}: gateway ${fmt(size, g.ms)} (cpu s: main ${cpu.main}, worker ${cpu.busiest_other}, ` +
-          `rest ${cpu.rest}, client ${cpu.client}), bare pipe ${fmt(size, b.ms)}, md5sum ${fmt(size, md5.ms)}, sha512sum ${fmt(size, sha.ms)}`,
+          `rest ${cpu.rest}, client ${cpu.client}), bare pipe ${fmt(size, b.ms)}, md5sum ${fmt(size, md5.ms)}, sha512sum ${fmt(size, sha.ms)}; ` +
+          `other load (cores, gw/bare/md5/sha) ${Object.values(extra.others_cores).map((v) => v.at(-1)).join('/')}`,
       );
     }
   } finally {
@@ -75,13 +90,14 @@ export async function runUpload({ file, size, reps, log }) {
   const hashFloor = Math.min(s.md5sum.median_mbps, s.sha512sum.median_mbps);
   const hashFloorName = s.md5sum.median_mbps <= s.sha512sum.median_mbps ? 'md5sum' : 'sha512sum';
   const sizeText = `${Math.round(size / 2 ** 20)} MiB`;
-  const row = (baseline, baselineName, target) =>
-    makeRow({ section: 'upload', metric: `PUT /file ${sizeText}`, unit: 'MB/s', gateway: s.gateway.median_mbps, baseline, baselineName, target });
+  const noise = (k) => [median(extra.others_cores.gateway), median(extra.others_cores[k])];
+  const row = (baseline, baselineName, key, target) =>
+    makeRow({ section: 'upload', metric: `PUT /file ${sizeText}`, unit: 'MB/s', gateway: s.gateway.median_mbps, baseline, baselineName, target, noise: noise(key) });
   const rows = [
-    row(s.md5sum.median_mbps, 'md5sum'),
-    row(s.sha512sum.median_mbps, 'sha512sum'),
-    row(hashFloor, `min(md5sum, sha512sum) = ${hashFloorName}`, { on: 'ratio', op: '>=', value: 0.8 }),
-    row(s.bare.median_mbps, 'bare node pipe + fsync'),
+    row(s.md5sum.median_mbps, 'md5sum', 'md5sum'),
+    row(s.sha512sum.median_mbps, 'sha512sum', 'sha512sum'),
+    row(hashFloor, `min(md5sum, sha512sum) = ${hashFloorName}`, hashFloorName, { on: 'ratio', op: '>=', value: 0.8 }),
+    row(s.bare.median_mbps, 'bare node pipe + fsync', 'bare'),
   ];
   return {
     rows,

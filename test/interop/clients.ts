@@ -23,7 +23,7 @@ export function glance(url: string, args: string[], opts: { tty?: boolean; timeo
 }
 
 /** Runs a client under util-linux `script`, so its stdin is a terminal (stderr joins stdout). */
-async function underTty(cmd: string, argv: string[], timeoutMs: number): Promise<RunResult> {
+export async function underTty(cmd: string, argv: string[], timeoutMs: number): Promise<RunResult> {
   const line = [cmd, ...argv].map(shellQuote).join(' ');
   const r = await runClient('/usr/bin/script', ['-qec', line, '/dev/null'], { timeoutMs });
   return { ...r, stdout: r.stdout.replace(/\r/g, '') };

@@ -144,6 +144,13 @@ describe('PUT /v1/images/{id} with data', () => {
     expect(r.json().image.size).toBe(data.length);
   });
 
+  it('an upload never purges, even with x-glance-registry-purge-props: true', async () => {
+    const image = await createV1(api, meta({ name: 'purge-true', ...RAW }, { stays: 'here' }));
+    const r = await putV1(api, image.id, { 'x-glance-registry-purge-props': 'true' }, Buffer.from('bytes'));
+    expect(r.status, r.text).toBe(200);
+    expect(r.json().image.properties).toEqual({ stays: 'here' });
+  });
+
   it('data on an active image is 409 and the data is unchanged', async () => {
     const data = Buffer.from('original');
     const image = await createV1(api, meta({ name: 'active', ...RAW }), data);

@@ -1,7 +1,15 @@
 import type { Context, Hono } from 'hono';
 import type { RequestContext } from '../../core/context.js';
 import type { ImageCore } from '../../core/core.js';
-import { BadRequestError, ConflictError, ForbiddenError, MethodNotAllowedError, NotFoundError } from '../../core/errors.js';
+import {
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  MethodNotAllowedError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+} from '../../core/errors.js';
 import { readBodyText, parseJsonBody } from '../json-body.js';
 import { requestHasBody } from '../resource.js';
 import { json, param } from '../respond.js';
@@ -57,7 +65,9 @@ export function mountV1MemberRoutes(app: Hono<GatewayEnv>, deps: V1Deps): void {
     const ctx = requireOwner(c);
     const id = param(c, 'id');
     const body = await readOptionalJson(c);
-    if (body === undefined) throw new BadRequestError('Invalid membership association: no memberships given');
+    if (typeof body !== 'object' || body === null) throw new BadRequestError('Invalid membership association: no memberships given');
+    const image = await core.getImage(ctx, id, c.req.raw.signal);
+    if (!ctx.isAdmin && image.owner !== ctx.projectId) throw new NotFoundError(`Image ${id} not found.`);
     const raw = (body as { memberships?: unknown }).memberships ?? ((body as { member_id?: unknown }).member_id !== undefined ? [body] : undefined);
     if (!Array.isArray(raw)) throw new BadRequestError('Invalid membership association: memberships must be a list');
     const wanted = raw.map((m: unknown) => {
@@ -66,7 +76,11 @@ export function mountV1MemberRoutes(app: Hono<GatewayEnv>, deps: V1Deps): void {
       return memberId;
     });
     const quota = config.limits.memberQuota;
-    if (quota >= 0 && wanted.length > quota) throw new BadRequestError(`Too many members: at most ${quota} are allowed`);
+    if (quota >= 0 && wanted.length > quota) {
+      throw new PayloadTooLargeError(
+        `The limit has been exceeded on the number of allowed image members for this image. Attempted: ${wanted.length}, Maximum: ${quota}`,
+      );
+    }
     const current = await currentMembers(core, ctx, id, c.req.raw.signal);
     for (const m of current) if (!wanted.includes(m)) await core.deleteMember(ctx, id, m, c.req.raw.signal);
     for (const m of wanted) if (!current.includes(m)) await addMember(core, ctx, id, m, c.req.raw.signal);
@@ -88,7 +102,7 @@ export function mountV1MemberRoutes(app: Hono<GatewayEnv>, deps: V1Deps): void {
 /** Member changes need an identified project (spec v1 §1.2: 401 "No authenticated user"). */
 function requireOwner(c: Context<GatewayEnv>): RequestContext {
   const ctx = c.get('ctx');
-  if (ctx.projectId === null && !ctx.isAdmin) throw new ForbiddenError('No authenticated user');
+  if (ctx.projectId === null && !ctx.isAdmin) throw new UnauthorizedError('No authenticated user');
   return ctx;
 }
 

@@ -2,7 +2,7 @@
  * The core's (v2-shaped) Image as v1 shows it (spec v1 §1.4, §1.5, §7.1, §7.2): the 18-key JSON
  * object, the 6-key index item, and the `x-image-meta-*` response headers. Pure.
  */
-import type { Image, ImageStatus } from '../../core/image.js';
+import { DECLARED_SIZE, type Image, type ImageStatus } from '../../core/image.js';
 
 export const V1_STATUSES = [
   'queued', 'saving', 'active', 'killed', 'deleted', 'pending_delete', 'deactivated',
@@ -93,11 +93,14 @@ export function v1Properties(image: Pick<Image, 'properties'>): Record<string, s
 }
 
 /**
- * v2 has no size until data arrives; v1 showed 0 for a reserve and tempest needs integers for
- * every listed image (size filters, size sorting), so null is 0 whatever the status (§7.1).
+ * v2 has no size until data arrives; v1 showed 0 for a reserve (or the size it declared) and
+ * tempest needs integers for every listed image (size filters, size sorting), so null is the
+ * declared size or 0 whatever the status (§7.1).
  */
-export function v1Size(image: Pick<Image, 'size'>): number {
-  return image.size ?? 0;
+export function v1Size(image: Pick<Image, 'size'> & Partial<Pick<Image, 'properties'>>): number {
+  if (image.size !== null) return image.size;
+  const declared = image.properties?.[DECLARED_SIZE];
+  return declared === undefined ? 0 : Number(declared);
 }
 
 /** The 18 keys of §1.5, alphabetical like the api-ref samples. `location` is never shown. */

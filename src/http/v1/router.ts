@@ -1,11 +1,19 @@
 import type { Hono } from 'hono';
-import { ForbiddenError } from '../../core/errors.js';
+import { ForbiddenError, MethodNotAllowedError } from '../../core/errors.js';
 import { json } from '../respond.js';
 import type { GatewayEnv } from '../types.js';
 import type { V1Deps } from './deps.js';
 import { mountV1MemberRoutes } from './members-routes.js';
 import { mountV1ReadRoutes } from './read-routes.js';
 import { mountV1WriteRoutes } from './write-routes.js';
+
+const V1_ALLOW: Array<[string, string]> = [
+  ['/v1/images', 'GET, POST'],
+  ['/v1/images/detail', 'GET, HEAD'],
+  ['/v1/images/:id', 'GET, HEAD, PUT, DELETE'],
+  ['/v1/images/:id/members', 'GET, PUT'],
+  ['/v1/images/:id/members/:member', 'GET, PUT, DELETE'],
+];
 
 /** The route a v1 request hit, with ids replaced, for the migration telemetry. */
 export function v1RouteLabel(method: string, path: string): string {
@@ -34,6 +42,12 @@ export function mountV1(app: Hono<GatewayEnv>, deps: V1Deps): void {
   mountV1ReadRoutes(app, deps);
   mountV1WriteRoutes(app, deps);
   mountV1MemberRoutes(app, deps);
+  // Other methods on known paths: 405 with the Allow header of v1's router (spec v1 §1.1).
+  for (const [path, allow] of V1_ALLOW) {
+    app.all(path, () => {
+      throw new MethodNotAllowedError('', { headers: { Allow: allow } });
+    });
+  }
 
   app.get('/v1-usage', (c) => {
     if (!c.get('ctx').isAdmin) throw new ForbiddenError('You are not authorized to see the v1 usage report.');

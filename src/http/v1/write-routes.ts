@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { Context, Hono } from 'hono';
 import type { RequestContext } from '../../core/context.js';
 import type { UploadOptions } from '../../core/core.js';
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../../core/errors.js';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, ServiceUnavailableError } from '../../core/errors.js';
 import type { Image } from '../../core/image.js';
 import { readBodyText, parseJsonBody } from '../json-body.js';
 import { baseUrlFrom } from '../versions.js';
@@ -70,7 +70,10 @@ export function mountV1WriteRoutes(app: Hono<GatewayEnv>, deps: V1Deps): void {
     if (typeof meta.fields.location === 'string') {
       assertFormats(image);
       const size = typeof meta.fields.size === 'number' && meta.fields.size > 0 ? meta.fields.size : undefined;
-      return core.addLocation(ctx, image.id, meta.fields.location, { ...(size !== undefined ? { size } : {}) }, signal);
+      return core.addLocation(ctx, image.id, meta.fields.location, { ...(size !== undefined ? { size } : {}) }, signal).catch((e: unknown) => {
+        // v1 reported an unreachable location as a bad request (spec v1 §3.3 step 4).
+        throw e instanceof ServiceUnavailableError ? new BadRequestError(e.message) : e;
+      });
     }
     if (meta.copyFrom !== undefined) {
       assertFormats(image);
@@ -84,6 +87,7 @@ export function mountV1WriteRoutes(app: Hono<GatewayEnv>, deps: V1Deps): void {
     const ctx = c.get('ctx');
     const r = await readRequest(c);
     const { meta } = r;
+    uploadOptions(c, meta); // refuses an unknown store before anything is reserved
     if (hasField(meta, 'location') && (meta.fields.location === null || meta.fields.location === '')) {
       throw new BadRequestError('External source should not be empty');
     }
@@ -99,6 +103,13 @@ export function mountV1WriteRoutes(app: Hono<GatewayEnv>, deps: V1Deps): void {
     if (sources === 0 && declaredSize === 0) {
       // v1: a reserve with size 0 is an active image without data.
       image = await core.uploadImageData(ctx, image.id, Readable.from([]), { failureStatus: 'killed' }, c.req.raw.signal);
+    } else if (sources > 0 && !r.hasData) {
+      // A refused location or copy-from source reserves nothing, as v1 checked before reserving.
+      const reserved = image;
+      image = await addData(c, reserved, r).catch(async (e: unknown) => {
+        await core.deleteImage(ctx, reserved.id, AbortSignal.timeout(10_000)).catch(() => undefined);
+        throw e;
+      });
     } else {
       image = await addData(c, image, r);
     }
