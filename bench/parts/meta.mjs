@@ -117,7 +117,14 @@ export async function runMeta({ images, connections, duration, warmup, log }) {
     const logged = await load('gateway show, info log', gw, routes.show, c0);
     compare(`show c=${c0} info-logging`, logged, honoShow[c0], SHOW_P99_MS);
     const quiet = results.runs.find((r) => r.label === 'gateway show' && r.connections === c0);
-    results.logging_cost = { rps_warn: quiet.rps, rps_info: logged.rps, rps_ratio: logged.rps / quiet.rps };
+    results.logging_cost = {
+      rps_warn: quiet.rps,
+      rps_info: logged.rps,
+      rps_ratio: logged.rps / quiet.rps,
+      cpu_us_per_req_warn: quiet.server_cpu_us_per_req,
+      cpu_us_per_req_info: logged.server_cpu_us_per_req,
+    };
+    log(`  request logging (info) costs ${(logged.server_cpu_us_per_req - quiet.server_cpu_us_per_req).toFixed(0)} µs CPU per show request`);
   } finally {
     for (const s of servers) await s.stop();
     await first.dispose(); // removes the data dir both gateways used

@@ -21,8 +21,8 @@ const FIELD_ALIASES: Readonly<Record<string, string>> = {
   id: 'id',
   store: 'store',
 };
-/** Keys the SDK sends that are not image metadata. */
-const IGNORED: ReadonlySet<string> = new Set(['validate_checksum', 'status', 'created_at', 'updated_at']);
+/** Keys the SDK sends that are not image metadata (OSC merges them back into every update). */
+const IGNORED: ReadonlySet<string> = new Set(['validate_checksum', 'status', 'created_at', 'updated_at', 'deleted', 'deleted_at', 'virtual_size']);
 
 const asHeaderValue = (v: unknown): string =>
   utf8AsLatin1(v === null || v === undefined ? '' : typeof v === 'string' ? v : typeof v === 'boolean' ? String(v) : JSON.stringify(v));
