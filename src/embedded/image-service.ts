@@ -7,13 +7,17 @@ import type { PatchOp } from '../core/patch.js';
 import type { ImagePage, ImageQuery } from '../core/query.js';
 import type { BlobStore } from '../store/store.js';
 import { buildListSql } from './db/list-sql.js';
-import { rowToImage, type ImageRow } from './db/image-repo.js';
+import type { Statement } from 'better-sqlite3';
+import { LRUCache } from 'lru-cache';
 import { loadImage, loadVisible, membershipOf, saveImage, type EmbeddedDeps } from './deps.js';
 
 const NOT_OWNER = 'You do not own this image';
 
 /** Image metadata: create, read, list, patch, delete, (de)activate and tags. */
 export class ImageService {
+  /** Prepared list statements by SQL text: the shapes of list queries are few and repeat. */
+  private readonly listStatements = new LRUCache<string, Statement<unknown[], string>>({ max: 256 });
+
   constructor(private readonly deps: EmbeddedDeps) {}
 
   create(ctx: RequestContext, input: ImageCreateInput, declared?: { size?: number; checksum?: string }): Image {
@@ -78,8 +82,14 @@ export class ImageService {
     }
     if (query.limit <= 0) return { images: [], full: false };
     const { sql, params } = buildListSql(query, ctx, marker);
-    const rows = d.db.prepare<unknown[], ImageRow>(sql).all(...params);
-    return { images: rows.map(rowToImage), full: rows.length === query.limit };
+    let stmt = this.listStatements.get(sql);
+    if (stmt === undefined) {
+      stmt = d.db.prepare<unknown[], string>(sql).pluck();
+      this.listStatements.set(sql, stmt);
+    }
+    const ids = stmt.all(...params);
+    const images = ids.map((id) => loadImage(d, id)).filter((i): i is Image => i !== undefined);
+    return { images, full: ids.length === query.limit };
   }
 
   update(ctx: RequestContext, id: string, ops: PatchOp[]): Image {

@@ -7,7 +7,12 @@ import type { GatewayEnv } from './types.js';
 
 /** A JSON answer: `application/json` without charset, as Glance sends it. */
 export function json(c: Context<GatewayEnv>, status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
+  return jsonText(c, status, JSON.stringify(body), headers);
+}
+
+/** A JSON answer whose text is already serialised. */
+export function jsonText(c: Context<GatewayEnv>, status: number, text: string, headers: Record<string, string> = {}): Response {
+  return new Response(text, {
     status,
     headers: { 'Content-Type': 'application/json', 'x-openstack-request-id': c.get('requestId'), ...headers },
   });

@@ -37,7 +37,8 @@ export function fullSort(query: ImageQuery): SortSpec[] {
 }
 
 /**
- * Translates a list query into SQL. Visibility follows Glance's DB layer (spec v2 §5.3):
+ * Translates a list query into SQL that selects the ids of one page (the rows themselves come
+ * from the image cache, so a page of hot images costs no row decoding). Visibility follows Glance's DB layer (spec v2 §5.3):
  * regular users see their own images, public and community ones, and shared images they
  * are a member of (with the requested member status); `visibility` narrows that set.
  */
@@ -150,5 +151,5 @@ export function buildListSql(query: ImageQuery, ctx: RequestContext, marker: Ima
   }
   const order = sort.map((s) => `${SORT_EXPR[s.key]} ${s.dir.toUpperCase()}`).join(', ');
   params.push(query.limit);
-  return { sql: `SELECT * FROM images WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`, params };
+  return { sql: `SELECT id FROM images WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`, params };
 }

@@ -2,18 +2,19 @@ import type { Hono } from 'hono';
 import { requireObject } from '../json-body.js';
 import { parseQueryString } from '../query-string.js';
 import { mountResource } from '../resource.js';
-import { empty, json, param, readJson } from '../respond.js';
+import { empty, jsonText, param, readJson } from '../respond.js';
 import type { GatewayEnv } from '../types.js';
 import { baseUrlFrom } from '../versions.js';
 import type { V2Deps } from './deps.js';
 import { firstAndNextLinks, parseImageListQuery } from './list-query.js';
 import { parsePatchBody, parsePatchContentType } from './patch-body.js';
-import { renderImage } from './render.js';
+import { makeImageJson } from './render.js';
 
 /** /v2/images, /v2/images/{id} and the deactivate/reactivate actions. */
 export function mountImageRoutes(app: Hono<GatewayEnv>, deps: V2Deps): void {
   const { core, config } = deps;
   const view = { multiStore: config.stores !== null };
+  const imageJson = makeImageJson(view);
 
   mountResource(app, {
     path: '/v2/images',
@@ -27,13 +28,11 @@ export function mountImageRoutes(app: Hono<GatewayEnv>, deps: V2Deps): void {
         const page = await core.listImages(c.get('ctx'), query, c.req.raw.signal);
         const last = page.images.at(-1)?.id ?? null;
         const links = firstAndNextLinks(params, last, page.full && page.images.length > 0);
-        const body: Record<string, unknown> = {
-          images: page.images.map((i) => renderImage(i, view)),
-          first: links.first,
-          schema: '/v2/schemas/images',
-        };
-        if (links.next !== undefined) body.next = links.next;
-        return json(c, 200, body);
+        // Assembled from the per-image JSON texts, in Glance's key order.
+        const body =
+          `{"images":[${page.images.map(imageJson).join(',')}],"first":${JSON.stringify(links.first)},` +
+          `"schema":"/v2/schemas/images"${links.next === undefined ? '' : `,"next":${JSON.stringify(links.next)}`}}`;
+        return jsonText(c, 200, body);
       },
       POST: async (c) => {
         const input = requireObject(await readJson(c, config.limits));
@@ -45,7 +44,7 @@ export function mountImageRoutes(app: Hono<GatewayEnv>, deps: V2Deps): void {
         if (methods.length > 0) headers['OpenStack-image-import-methods'] = methods.join(',');
         const stores = await core.listStores(c.get('ctx'), c.req.raw.signal);
         if (stores !== null) headers['OpenStack-image-store-ids'] = stores.map((s) => s.id).join(',');
-        return json(c, 201, renderImage(image, view), headers);
+        return jsonText(c, 201, imageJson(image), headers);
       },
     },
   });
@@ -56,14 +55,14 @@ export function mountImageRoutes(app: Hono<GatewayEnv>, deps: V2Deps): void {
     methods: {
       GET: async (c) => {
         const image = await core.getImage(c.get('ctx'), param(c, 'id'), c.req.raw.signal);
-        return json(c, 200, renderImage(image, view));
+        return jsonText(c, 200, imageJson(image));
       },
       PATCH: async (c) => {
         // The media type is checked before anything else, even for unknown ids (spec v2 §5.4.1).
         const dialect = parsePatchContentType(c.env.incoming.headers['content-type']);
         const ops = parsePatchBody(await readJson(c, config.limits), dialect);
         const image = await core.updateImage(c.get('ctx'), param(c, 'id'), ops, c.req.raw.signal);
-        return json(c, 200, renderImage(image, view));
+        return jsonText(c, 200, imageJson(image));
       },
       DELETE: async (c) => {
         await core.deleteImage(c.get('ctx'), param(c, 'id'), c.req.raw.signal);

@@ -57,3 +57,20 @@ export function renderMember(m: Member): Record<string, unknown> {
     schema: '/v2/schemas/member',
   };
 }
+
+/**
+ * renderImage as JSON text, remembered per Image object. The core never mutates an Image
+ * (every change makes a new object), so an object's text is fixed for its lifetime, and hot
+ * images served from the cache are serialised once instead of on every show and list.
+ */
+export function makeImageJson(view: ImageView): (image: Image) => string {
+  const memo = new WeakMap<Image, string>();
+  return (image) => {
+    let text = memo.get(image);
+    if (text === undefined) {
+      text = JSON.stringify(renderImage(image, view));
+      memo.set(image, text);
+    }
+    return text;
+  };
+}
