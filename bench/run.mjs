@@ -21,6 +21,7 @@ import { runDownload } from './parts/download.mjs';
 import { runMemory } from './parts/memory.mjs';
 import { runMeta } from './parts/meta.mjs';
 import { runUpload } from './parts/upload.mjs';
+import { runV1 } from './parts/v1.mjs';
 
 const log = (msg) => process.stdout.write(`${msg}\n`);
 
@@ -46,7 +47,7 @@ async function main() {
   log(`  image ${cfg.size / 2 ** 20} MiB x ${cfg.reps} reps; memory image ${cfg.memSize / 2 ** 20} MiB; ${cfg.images} images; c=${cfg.connections.join(',')}; ${cfg.duration} s runs`);
 
   let file = null;
-  if (cfg.parts.includes('upload') || cfg.parts.includes('download')) {
+  if (cfg.parts.includes('upload') || cfg.parts.includes('download') || cfg.parts.includes('v1')) {
     const t0 = performance.now();
     file = await writeRandomFile(path.join(await tempDir('payload'), 'image.raw'), cfg.size);
     log(`  generated ${file} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -57,6 +58,7 @@ async function main() {
     download: () => runDownload({ file, size: cfg.size, reps: cfg.reps, log }),
     meta: () => runMeta({ images: cfg.images, connections: cfg.connections, duration: cfg.duration, warmup: cfg.warmup, log }),
     memory: () => runMemory({ memSize: cfg.memSize, log }),
+    v1: () => runV1({ file, size: cfg.size, reps: cfg.reps, connections: cfg.connections, duration: cfg.duration, warmup: cfg.warmup, log }),
   };
   const rows = [];
   const parts = {};

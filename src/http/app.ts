@@ -77,6 +77,7 @@ export function buildHttpApp(deps: HttpAppDeps): Hono<GatewayEnv> {
     c.set('dialect', 'v1');
     await next();
   });
+
   app.use('*', async (c, next) => {
     const req = c.env.incoming;
     if ((req.url ?? '').length > config.limits.maxUrlLength) {

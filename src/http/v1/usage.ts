@@ -1,4 +1,4 @@
-import { clientFamily } from './user-agent.js';
+import { clientFamily, type ClientFamily } from './user-agent.js';
 
 interface Counter {
   client: string;
@@ -6,8 +6,8 @@ interface Counter {
   route: string;
   project: string | null;
   count: number;
-  first_seen: string;
-  last_seen: string;
+  first_seen: number;
+  last_seen: number;
 }
 
 /**
@@ -17,15 +17,23 @@ interface Counter {
  */
 export class V1Usage {
   private readonly counters = new Map<string, Counter>();
+  /** User-Agent strings repeat; parsing each once keeps the hot path (HEAD) cheap. */
+  private readonly families = new Map<string, ClientFamily>();
   private dropped = 0;
   private readonly started = new Date().toISOString();
 
   constructor(private readonly maxEntries = 10_000) {}
 
-  record(userAgent: string | undefined, route: string, project: string | null, now = new Date()): { family: string; version: string | null } {
-    const { family, version } = clientFamily(userAgent);
-    const key = JSON.stringify([family, version, route, project]);
-    const at = now.toISOString();
+  record(userAgent: string | undefined, route: string, project: string | null, now = Date.now()): ClientFamily {
+    const ua = userAgent ?? '';
+    let parsed = this.families.get(ua);
+    if (parsed === undefined) {
+      parsed = clientFamily(userAgent);
+      if (this.families.size < this.maxEntries) this.families.set(ua, parsed);
+    }
+    const { family, version } = parsed;
+    const key = `${family}\u0000${version ?? ''}\u0000${route}\u0000${project ?? ''}`;
+    const at = now;
     const c = this.counters.get(key);
     if (c !== undefined) {
       c.count++;
@@ -38,8 +46,10 @@ export class V1Usage {
     return { family, version };
   }
 
-  report(): { since: string; total: number; dropped: number; usage: Counter[] } {
-    const usage = [...this.counters.values()].sort((a, b) => b.count - a.count);
+  report(): { since: string; total: number; dropped: number; usage: Array<Omit<Counter, 'first_seen' | 'last_seen'> & { first_seen: string; last_seen: string }> } {
+    const usage = [...this.counters.values()]
+      .sort((a, b) => b.count - a.count)
+      .map((c) => ({ ...c, first_seen: new Date(c.first_seen).toISOString(), last_seen: new Date(c.last_seen).toISOString() }));
     return { since: this.started, total: usage.reduce((n, c) => n + c.count, 0) + this.dropped, dropped: this.dropped, usage };
   }
 }

@@ -1,0 +1,92 @@
+/**
+ * Part 5, v1: the translation's cost, measured against the v2 path in the same run.
+ * - HEAD /v1/images/{id} vs GET /v2/images/{id} (autocannon, same image, same gateway), at each
+ *   connection count: requests/s and p99. Target: HEAD ≥ 1.0× v2 show.
+ * - v1 upload (POST /v1/images with the data) vs v2 upload (POST + PUT /file), and v1 download
+ *   (GET /v1/images/{id}) vs v2 download (GET /file) of the same file, interleaved per
+ *   repetition. Target ≥ 0.95×.
+ */
+import { createReadStream, statSync } from 'node:fs';
+import { request } from 'undici';
+import { cannon } from '../lib/cannon-client.mjs';
+import { getDiscard, jsonOk, putBody } from '../lib/http.mjs';
+import { foreignLoad } from '../lib/machine.mjs';
+import { startGateway } from '../lib/procs.mjs';
+import { makeRow } from '../lib/report.mjs';
+import { median, summarizeRates } from '../lib/stats.mjs';
+import { createImage, syncDisks } from './upload.mjs';
+
+/** POST /v1/images with the file as the body; resolves with { ms, id }. */
+async function postV1(gwUrl, file, name) {
+  const size = statSync(file).size;
+  const started = process.hrtime.bigint();
+  const { statusCode, body } = await request(`${gwUrl}/v1/images`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/octet-stream',
+      'content-length': String(size),
+      'x-image-meta-name': name,
+      'x-image-meta-disk_format': 'raw',
+      'x-image-meta-container_format': 'bare',
+    },
+    body: createReadStream(file, { highWaterMark: 1024 * 1024 }),
+  });
+  const text = await body.text();
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (statusCode !== 201) throw new Error(`POST /v1/images -> ${statusCode}: ${text.slice(0, 300)}`);
+  return { ms, id: JSON.parse(text).image.id };
+}
+
+export async function runV1({ file, size, reps, connections, duration, warmup, log }) {
+  const gw = await startGateway();
+  const rows = [];
+  const data = { runs: [], transfers: { v1_up: [], v2_up: [], v1_down: [], v2_down: [] } };
+  try {
+    const id = await createImage(gw.url, 'bench-head');
+    for (const c of connections) {
+      const run = async (label, path, method) => {
+        const w = foreignLoad();
+        const r = await cannon({ url: gw.url, path, method, connections: c, duration, warmup });
+        const others = w.end(r.cpu_s);
+        if (r.non2xx > 0 || r.errors > 0) throw new Error(`${label}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+        data.runs.push({ label, connections: c, ...r, others_cores: others });
+        log(`  ${label.padEnd(24)} c=${String(c).padEnd(3)} ${r.rps.toFixed(0).padStart(6)} req/s  p99 ${r.latency_ms.p99.toFixed(2)} ms`);
+        return { ...r, others };
+      };
+      const v2 = await run('GET /v2/images/{id}', `/v2/images/${id}`, 'GET');
+      const v1 = await run('HEAD /v1/images/{id}', `/v1/images/${id}`, 'HEAD');
+      const noise = [v1.others, v2.others];
+      const common = { section: 'v1', baselineName: 'GET /v2/images/{id}', noise };
+      rows.push(makeRow({ ...common, metric: `HEAD /v1/images/{id} c=${c} req/s`, unit: 'req/s', gateway: v1.rps, baseline: v2.rps, target: { on: 'ratio', op: '>=', value: 1.0 } }));
+      rows.push(makeRow({ ...common, metric: `HEAD /v1/images/{id} c=${c} p99`, unit: 'ms', gateway: v1.latency_ms.p99, baseline: v2.latency_ms.p99 }));
+    }
+
+    for (let rep = 1; rep <= reps; rep++) {
+      syncDisks();
+      const up1 = await postV1(gw.url, file, `bench-v1-${rep}`);
+      syncDisks();
+      const v2id = await createImage(gw.url, `bench-v2-${rep}`);
+      const t0 = process.hrtime.bigint();
+      await putBody(`${gw.url}/v2/images/${v2id}/file`, file);
+      const up2ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const down1 = await getDiscard(`${gw.url}/v1/images/${up1.id}`);
+      const down2 = await getDiscard(`${gw.url}/v2/images/${v2id}/file`);
+      const shown = (await jsonOk(`${gw.url}/v2/images/${up1.id}`, 'GET')).body;
+      if (shown.status !== 'active' || shown.size !== size) throw new Error(`v1 upload ${up1.id} wrong: ${shown.status} ${shown.size}`);
+      data.transfers.v1_up.push(up1.ms);
+      data.transfers.v2_up.push(up2ms);
+      data.transfers.v1_down.push(down1.ms);
+      data.transfers.v2_down.push(down2.ms);
+      log(`  v1 rep ${rep}/${reps}: upload v1 ${(size / up1.ms / 1e3).toFixed(0)} MB/s vs v2 ${(size / up2ms / 1e3).toFixed(0)}; download v1 ${(size / down1.ms / 1e3).toFixed(0)} vs v2 ${(size / down2.ms / 1e3).toFixed(0)} MB/s`);
+      for (const i of [up1.id, v2id]) await jsonOk(`${gw.url}/v2/images/${i}`, 'DELETE', undefined, [204]);
+    }
+    const rate = (k) => summarizeRates(size, data.transfers[k]).median_mbps;
+    const sizeText = `${Math.round(size / 2 ** 20)} MiB`;
+    rows.push(makeRow({ section: 'v1', metric: `upload ${sizeText} POST /v1/images`, unit: 'MB/s', gateway: rate('v1_up'), baseline: rate('v2_up'), baselineName: 'v2 PUT /file', target: { on: 'ratio', op: '>=', value: 0.95 } }));
+    rows.push(makeRow({ section: 'v1', metric: `download ${sizeText} GET /v1/images/{id}`, unit: 'MB/s', gateway: rate('v1_down'), baseline: rate('v2_down'), baselineName: 'v2 GET /file', target: { on: 'ratio', op: '>=', value: 0.95 } }));
+    data.median_ms = Object.fromEntries(Object.entries(data.transfers).map(([k, v]) => [k, median(v)]));
+  } finally {
+    await gw.dispose();
+  }
+  return { rows, data };
+}
