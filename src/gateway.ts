@@ -29,7 +29,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   const app = buildHttpApp({ core, config, logger, authenticator });
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s as Server)) as Server;
+    const s = serve({ fetch: headAsGet(app.fetch), hostname: config.host, port: config.port }, () => resolve(s as Server)) as Server;
     s.once('error', reject);
   });
   // Node drops headers past maxHeadersCount silently; one more lets the app see and refuse them.
@@ -57,6 +57,26 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       logger.info('glance-gateway stopped');
     })());
   return { server, core, port, close };
+}
+
+/**
+ * Hono answers HEAD by running the GET route and copying its Response into a new one, which
+ * costs a WHATWG Headers object per request; v1's HEAD is a monitoring hot path. So HEAD is
+ * routed as GET here, and routes that care read the real method from the Node request
+ * (c.env.incoming.method). Node itself never sends a body in answer to HEAD.
+ */
+function headAsGet<F extends (req: Request, ...rest: never[]) => unknown>(fetch: F): F {
+  return ((req: Request, ...rest: never[]) => {
+    if (req.method !== 'HEAD') return fetch(req, ...rest);
+    const asGet = new Proxy(req, {
+      get: (target, prop) => {
+        if (prop === 'method') return 'GET';
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    return fetch(asGet, ...rest);
+  }) as F;
 }
 
 function buildAuthenticator(config: Config, logger: Logger): Authenticator {

@@ -11,7 +11,7 @@ import { request } from 'undici';
 import { cannon } from '../lib/cannon-client.mjs';
 import { getDiscard, jsonOk, putBody } from '../lib/http.mjs';
 import { foreignLoad } from '../lib/machine.mjs';
-import { startGateway } from '../lib/procs.mjs';
+import { startGateway, threadCpu, threadCpuDelta } from '../lib/procs.mjs';
 import { makeRow } from '../lib/report.mjs';
 import { median, summarizeRates } from '../lib/stats.mjs';
 import { createImage, syncDisks } from './upload.mjs';
@@ -46,8 +46,9 @@ export async function runV1({ file, size, reps, connections, duration, warmup, l
     for (const c of connections) {
       const run = async (label, path, method) => {
         const w = foreignLoad();
+        const cpu0 = threadCpu(gw.pid);
         const r = await cannon({ url: gw.url, path, method, connections: c, duration, warmup });
-        const others = w.end(r.cpu_s);
+        const others = w.end(r.cpu_s + threadCpuDelta(gw.pid, cpu0, threadCpu(gw.pid)).total);
         if (r.non2xx > 0 || r.errors > 0) throw new Error(`${label}: ${r.non2xx} non-2xx, ${r.errors} errors`);
         data.runs.push({ label, connections: c, ...r, others_cores: others });
         log(`  ${label.padEnd(24)} c=${String(c).padEnd(3)} ${r.rps.toFixed(0).padStart(6)} req/s  p99 ${r.latency_ms.p99.toFixed(2)} ms`);

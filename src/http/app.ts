@@ -50,7 +50,7 @@ export function buildHttpApp(deps: HttpAppDeps): Hono<GatewayEnv> {
 
   app.all('/healthcheck', async (c) => {
     const health = await core.health(c.req.raw.signal);
-    return new Response(c.req.method === 'HEAD' ? null : health.detail, {
+    return new Response(c.env.incoming.method === 'HEAD' ? null : health.detail, {
       status: health.ok ? 200 : 503,
       headers: { 'Content-Type': 'text/plain; charset=UTF-8' },
     });
@@ -58,7 +58,7 @@ export function buildHttpApp(deps: HttpAppDeps): Hono<GatewayEnv> {
   for (const status of [200, 300] as const) {
     app.all(VERSIONS_PATH[status], (c) => {
       const doc = versionsDocument(baseUrlFrom(c.env.incoming.headers, config.publicEndpoint ?? undefined), features);
-      return new Response(c.req.method === 'HEAD' ? null : JSON.stringify(doc), {
+      return new Response(c.env.incoming.method === 'HEAD' ? null : JSON.stringify(doc), {
         status,
         headers: { 'Content-Type': 'application/json' },
       });
@@ -115,7 +115,7 @@ export function buildHttpApp(deps: HttpAppDeps): Hono<GatewayEnv> {
 
   const errorResponse = (err: unknown, c: Context<GatewayEnv>): Response =>
     c.get('dialect') === 'v1' ? v1ErrorResponse(err, c, logger) : v2ErrorResponse(err, c, logger);
-  app.notFound((c) => errorResponse(ROUTABLE_METHODS.has(c.req.method) ? new NotFoundError('') : new NotImplementedError(''), c));
+  app.notFound((c) => errorResponse(ROUTABLE_METHODS.has(c.env.incoming.method ?? '') ? new NotFoundError('') : new NotImplementedError(''), c));
   app.onError((err, c) => errorResponse(err, c));
   return app;
 }

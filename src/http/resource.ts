@@ -40,7 +40,7 @@ export function mountResource(app: Hono<GatewayEnv>, spec: ResourceSpec): void {
   for (const [method, handler] of Object.entries(spec.methods) as Array<[Method, Handler]>) {
     if (method === 'HEAD') continue;
     app.on(method, spec.path, (c) => {
-      const actual = c.req.method as Method;
+      const actual = c.env.incoming.method as Method;
       if (actual === 'HEAD' && spec.methods.HEAD === undefined) {
         throw new MethodNotAllowedError('', { headers: { Allow: allow } });
       }

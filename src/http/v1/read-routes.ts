@@ -48,14 +48,14 @@ export function mountV1ReadRoutes(app: Hono<GatewayEnv>, deps: V1Deps): void {
   // Real v1 routed any method on `/v1/` to the index (spec v1 §3.1 [Q]).
   app.all('/v1/', list(false));
   app.get('/v1/images/detail', (c) => {
-    if (c.req.method === 'HEAD') return methodNotAllowed(c, 'GET');
+    if (c.env.incoming.method === 'HEAD') return methodNotAllowed(c, 'GET');
     return list(true)(c);
   });
 
   const imageWithData = async (c: Context<GatewayEnv>): Promise<Response> => {
     const ctx = c.get('ctx');
     const id = param(c, 'id');
-    if (c.req.method === 'HEAD') {
+    if (c.env.incoming.method === 'HEAD') {
       // Admins see deleted images here, as v1 did (tempest's deletion waiter accepts it).
       const image = await core.getImage(ctx, id, c.req.raw.signal, { includeDeleted: true });
       // HEAD is the hot path of monitoring: the header list is built once per Image object.
@@ -90,7 +90,7 @@ export function mountV1ReadRoutes(app: Hono<GatewayEnv>, deps: V1Deps): void {
   };
   app.get('/v1/images/:id', imageWithData);
   // Compatibility extension for openstacksdk's image v1 download (spec v1 §8.4 (c)).
-  app.get('/v1/images/:id/file', (c) => (c.req.method === 'HEAD' ? methodNotAllowed(c, 'GET') : imageWithData(c)));
+  app.get('/v1/images/:id/file', (c) => (c.env.incoming.method === 'HEAD' ? methodNotAllowed(c, 'GET') : imageWithData(c)));
 }
 
 function methodNotAllowed(c: Context<GatewayEnv>, allow: string): Response {
