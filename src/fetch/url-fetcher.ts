@@ -34,7 +34,6 @@
  * with `signal.reason`, an open body stream is destroyed with `signal.reason`.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
-import type { LookupAddress, LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { Readable } from 'node:stream';
 
@@ -56,6 +55,11 @@ import {
   FetchTooLargeError,
   redactUrl,
 } from './errors.js';
+import { Operation, pinnedLookup, race, type PinnedAddress } from './operation.js';
+import { GuardedBody } from './guarded-body.js';
+import { basicAuth, stripUserinfo, SUPPORTED_SCHEMES, validateUrl, type UrlPolicy } from './url-policy.js';
+
+export { validateUrl, type UrlPolicy } from './url-policy.js';
 
 export {
   FetchError,
@@ -122,172 +126,11 @@ export interface HeadResult {
   finalUrl: string;
 }
 
-export interface UrlPolicy {
-  allowedSchemes: readonly string[];
-  allowedPorts: readonly number[] | null;
-}
 
-const SUPPORTED_SCHEMES = new Set(['http', 'https']);
-const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443 };
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-
-/**
- * Synchronous, connection-free checks on one URL (scheme, port, host present). Returns the parsed
- * URL (fragment removed); throws FetchRefusedError. Address checks need DNS: see `UrlFetcher.check`.
- */
-export function validateUrl(raw: string | URL, policy: UrlPolicy, hop = 0): URL {
-  let url: URL;
-  try {
-    url = new URL(typeof raw === 'string' ? raw : raw.href);
-  } catch {
-    throw new FetchRefusedError('invalid-url', 'Not a valid absolute URL', '<invalid URL>', { hop });
-  }
-  url.hash = '';
-  const redacted = redactUrl(url);
-  const scheme = url.protocol.slice(0, -1).toLowerCase();
-  if (!policy.allowedSchemes.includes(scheme) || !SUPPORTED_SCHEMES.has(scheme)) {
-    throw new FetchRefusedError('scheme', `URL scheme '${scheme}' is not allowed: ${redacted}`, redacted, { hop });
-  }
-  if (url.hostname === '') {
-    throw new FetchRefusedError('invalid-url', `URL has no host: ${redacted}`, redacted, { hop });
-  }
-  const port = url.port === '' ? (DEFAULT_PORTS[scheme] as number) : Number(url.port);
-  if (policy.allowedPorts !== null && !policy.allowedPorts.includes(port)) {
-    throw new FetchRefusedError('port', `URL port ${port} is not allowed: ${redacted}`, redacted, { hop });
-  }
-  return url;
-}
 
 const defaultResolver: Resolver = async (hostname) =>
   (await dnsLookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
-
-interface PinnedAddress {
-  address: string;
-  family: 4 | 6;
-}
-
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
-
-/** A `net.connect` lookup that only ever answers with the already-checked addresses. */
-function pinnedLookup(addrs: readonly PinnedAddress[]) {
-  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
-    const f = options.family;
-    const fam = f === 4 || f === 'IPv4' ? 4 : f === 6 || f === 'IPv6' ? 6 : 0;
-    const list = fam === 0 ? addrs : addrs.filter((a) => a.family === fam);
-    const first = list[0];
-    process.nextTick(() => {
-      if (!first) {
-        const err: NodeJS.ErrnoException = new Error(`no checked address of family ${fam} for ${hostname}`);
-        err.code = 'ENOTFOUND';
-        callback(err, '');
-      } else if (options.all) {
-        callback(null, list.map((a) => ({ address: a.address, family: a.family })));
-      } else {
-        callback(null, first.address, first.family);
-      }
-    });
-  };
-}
-
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason instanceof Error ? signal.reason : new DOMException('This operation was aborted', 'AbortError');
-}
-
-/** One open/head/check call: the caller's signal plus the total deadline, as one internal signal. */
-class Operation {
-  readonly #ctl = new AbortController();
-  readonly #external: AbortSignal;
-  readonly #onAbort: () => void;
-  #timer: NodeJS.Timeout | undefined;
-  /** Redacted URL of the current hop, for messages. */
-  currentUrl = '<invalid URL>';
-
-  constructor(external: AbortSignal, totalMs: number | null) {
-    this.#external = external;
-    this.#onAbort = () => this.#ctl.abort(abortReason(external));
-    if (external.aborted) this.#onAbort();
-    else external.addEventListener('abort', this.#onAbort, { once: true });
-    if (totalMs !== null && !this.#ctl.signal.aborted) {
-      this.#timer = setTimeout(() => {
-        this.#ctl.abort(
-          new FetchFailedError('timeout', `Fetching ${this.currentUrl} took longer than ${totalMs} ms`, this.currentUrl, {
-            phase: 'total',
-          }),
-        );
-      }, totalMs);
-    }
-  }
-
-  get signal(): AbortSignal {
-    return this.#ctl.signal;
-  }
-
-  throwIfAborted(): void {
-    if (this.#ctl.signal.aborted) throw this.#ctl.signal.reason;
-  }
-
-  /** Maps any failure to what the caller should see. */
-  toError(e: unknown): unknown {
-    if (this.#ctl.signal.aborted) return this.#ctl.signal.reason;
-    if (e instanceof FetchError) return e;
-    const url = this.currentUrl;
-    const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
-    switch (code) {
-      case 'UND_ERR_CONNECT_TIMEOUT':
-        return new FetchFailedError('timeout', `Timed out connecting to ${url}`, url, { phase: 'connect', cause: e });
-      case 'UND_ERR_HEADERS_TIMEOUT':
-        return new FetchFailedError('timeout', `Timed out waiting for response headers from ${url}`, url, {
-          phase: 'headers',
-          cause: e,
-        });
-      case 'UND_ERR_BODY_TIMEOUT':
-        return new FetchFailedError('timeout', `Timed out waiting for body data from ${url}`, url, {
-          phase: 'body',
-          cause: e,
-        });
-      case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
-        return new FetchFailedError('truncated', `Body from ${url} does not match its Content-Length`, url, { cause: e });
-      default: {
-        const suffix = typeof code === 'string' ? ` (${code})` : '';
-        return new FetchFailedError('network', `Network error fetching ${url}${suffix}`, url, { cause: e });
-      }
-    }
-  }
-
-  dispose(): void {
-    clearTimeout(this.#timer);
-    this.#external.removeEventListener('abort', this.#onAbort);
-  }
-}
-
-/** Settles with `p`, or rejects when the signal fires or after `timeoutMs`. */
-function race<T>(p: Promise<T>, signal: AbortSignal, timeoutMs: number, onTimeout: () => unknown): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    };
-    const onAbort = (): void => {
-      done();
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      done();
-      reject(onTimeout());
-    }, timeoutMs);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        done();
-        resolve(v);
-      },
-      (e: unknown) => {
-        done();
-        reject(e);
-      },
-    );
-  });
-}
 
 function parseContentLength(value: string | string[] | undefined): number | null {
   const values = value === undefined ? [] : Array.isArray(value) ? value : value.split(',');
@@ -297,24 +140,6 @@ function parseContentLength(value: string | string[] | undefined): number | null
   return Number.isSafeInteger(n) ? n : null;
 }
 
-function basicAuth(url: URL): string | null {
-  if (url.username === '' && url.password === '') return null;
-  const dec = (s: string): string => {
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      return s;
-    }
-  };
-  return `Basic ${Buffer.from(`${dec(url.username)}:${dec(url.password)}`, 'utf8').toString('base64')}`;
-}
-
-function stripUserinfo(url: URL): string {
-  const u = new URL(url.href);
-  u.username = '';
-  u.password = '';
-  return u.href;
-}
 
 /** Destroys a response body we do not want (undici would otherwise emit an unhandled abort error). */
 function discard(body: Readable): void {
@@ -555,70 +380,3 @@ export class UrlFetcher {
   }
 }
 
-interface GuardOptions {
-  limit: number;
-  expected: number | null;
-  op: Operation;
-  release: () => void;
-}
-
-/**
- * The body handed to callers: forwards the undici body with back-pressure, enforces `maxBytes`
- * and the announced length, maps transport errors to FetchErrors, and releases the connection
- * when it ends or is destroyed.
- */
-class GuardedBody extends Readable {
-  readonly #src: Readable;
-  readonly #o: GuardOptions;
-  readonly #onAbort: () => void;
-  #received = 0;
-  #ended = false;
-
-  constructor(src: Readable, o: GuardOptions) {
-    super({ highWaterMark: 64 * 1024 });
-    this.#src = src;
-    this.#o = o;
-    const url = o.op.currentUrl;
-    src.pause();
-    src.on('data', (chunk: Buffer) => {
-      if (this.destroyed) return;
-      this.#received += chunk.length;
-      if (this.#received > o.limit) {
-        this.destroy(new FetchTooLargeError(o.limit, this.#received, url));
-        return;
-      }
-      if (!this.push(chunk)) src.pause();
-    });
-    src.once('end', () => {
-      this.#ended = true;
-      o.release();
-      if (this.destroyed) return;
-      if (o.expected !== null && this.#received !== o.expected) {
-        this.destroy(
-          new FetchFailedError('truncated', `Body from ${url} ended after ${this.#received} of ${o.expected} bytes`, url),
-        );
-        return;
-      }
-      this.push(null);
-    });
-    src.on('error', (e: unknown) => this.destroy(o.op.toError(e) as Error));
-    src.once('close', () => {
-      if (!this.#ended && !this.destroyed) {
-        this.destroy(new FetchFailedError('network', `Connection closed before the body from ${url} ended`, url));
-      }
-    });
-    this.#onAbort = () => this.destroy(o.op.signal.reason as Error);
-    o.op.signal.addEventListener('abort', this.#onAbort, { once: true });
-  }
-
-  override _read(): void {
-    this.#src.resume();
-  }
-
-  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
-    this.#o.op.signal.removeEventListener('abort', this.#onAbort);
-    if (!this.#src.destroyed) this.#src.destroy();
-    this.#o.release();
-    callback(err);
-  }
-}
