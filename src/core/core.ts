@@ -30,6 +30,12 @@ export interface ImageCore {
    */
   addLocation(ctx: RequestContext, id: string, url: string, options: { size?: number }, signal: AbortSignal): Promise<Image>;
 
+  /**
+   * Checks, without connecting, that a URL may be fetched at all (scheme, port, every resolved
+   * address): BadRequestError otherwise. Lets a dialect refuse a source before reserving an image.
+   */
+  checkExternalUrl(url: string, signal: AbortSignal): Promise<void>;
+
   /** Removes the image's bytes from one store of several (v2 2.10); 403 when it is the only one. */
   deleteImageFromStore(ctx: RequestContext, id: string, storeId: string, signal: AbortSignal): Promise<void>;
 

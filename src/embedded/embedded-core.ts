@@ -18,6 +18,7 @@ import type { ByteRangeRequest } from '../core/range.js';
 import type { Task } from '../core/task.js';
 import { ForbiddenError } from '../core/errors.js';
 import { DataService } from './data-service.js';
+import { fetchErrorToCore } from './fetch-errors.js';
 import type { EmbeddedDeps } from './deps.js';
 import { ImageService } from './image-service.js';
 import { ImportService } from './import-service.js';
@@ -86,6 +87,14 @@ export class EmbeddedCore implements ImageCore {
 
   addLocation(ctx: RequestContext, id: string, url: string, options: { size?: number }, signal: AbortSignal): Promise<Image> {
     return this.data.addLocation(ctx, id, url, options.size, signal);
+  }
+
+  async checkExternalUrl(url: string, signal: AbortSignal): Promise<void> {
+    try {
+      await this.deps.fetcher.check(url, signal);
+    } catch (e) {
+      throw fetchErrorToCore(e, url);
+    }
   }
 
   async deleteImageFromStore(ctx: RequestContext, id: string, storeId: string, signal: AbortSignal): Promise<void> {

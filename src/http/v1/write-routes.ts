@@ -94,6 +94,9 @@ export function mountV1WriteRoutes(app: Hono<GatewayEnv>, deps: V1Deps): void {
     if (meta.copyFrom === '') throw new BadRequestError('External source should not be empty');
     const sources = [r.hasData, hasField(meta, 'location'), meta.copyFrom !== undefined].filter(Boolean).length;
     if (sources > 1) throw new BadRequestError("It's invalid to provide multiple image sources.");
+    // The source is checked before anything is reserved, as v1 did (spec v1 §3.3 step 3).
+    const source = typeof meta.fields.location === 'string' ? meta.fields.location : meta.copyFrom;
+    if (source !== undefined) await core.checkExternalUrl(source, c.req.raw.signal);
     const declaredSize = typeof meta.fields.size === 'number' && sources === 0 ? meta.fields.size : undefined;
     const declared = {
       ...(declaredSize !== undefined && declaredSize > 0 ? { size: declaredSize } : {}),
