@@ -6,11 +6,14 @@ import type { ImageCore } from './core/core.js';
 import { createEmbeddedCore } from './embedded/create.js';
 import { buildHttpApp } from './http/app.js';
 import type { Authenticator } from './http/auth/authenticator.js';
+import { KeystoneAuthenticator } from './http/auth/keystone.js';
 import { NoAuthAuthenticator } from './http/auth/noauth.js';
+import { StaticTokenAuthenticator } from './http/auth/static-tokens.js';
 
 export interface Gateway {
   server: Server;
   core: ImageCore;
+  authenticator: Authenticator;
   /** The port actually bound (config port 0 picks a free one). */
   port: number;
   /** Stops accepting, lets in-flight requests finish until the deadline, then closes the core. */
@@ -54,9 +57,10 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
         clearInterval(reaper);
       }
       await core.close();
+      await authenticator.close?.();
       logger.info('glance-gateway stopped');
     })());
-  return { server, core, port, close };
+  return { server, core, authenticator, port, close };
 }
 
 /**
@@ -87,7 +91,24 @@ function buildAuthenticator(config: Config, logger: Logger): Authenticator {
         'AUTHENTICATION IS DISABLED (noauth): callers choose their project and roles with X-Project-Id/X-Roles, and requests without them run as admin. Use only behind a trusted proxy or for testing.',
       );
       return new NoAuthAuthenticator(config.auth.noauthProject);
-    default:
-      throw new Error(`auth mode '${config.auth.mode}' is not available yet`);
+    case 'keystone': {
+      const ks = config.auth.keystone!;
+      logger.info({ keystone: ks.url, project: ks.project, user: ks.username }, 'validating tokens with Keystone');
+      return new KeystoneAuthenticator({
+        url: ks.url,
+        username: ks.username,
+        password: ks.password,
+        project: ks.project,
+        userDomain: ks.userDomain,
+        projectDomain: ks.projectDomain,
+        cacheTtlMs: ks.cacheTtlMs,
+        timeoutMs: ks.timeoutMs,
+      });
+    }
+    case 'static': {
+      const auth = new StaticTokenAuthenticator(config.auth.tokensFile!);
+      logger.info({ tokens_file: config.auth.tokensFile, tokens: auth.size }, 'static tokens loaded');
+      return auth;
+    }
   }
 }

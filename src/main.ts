@@ -45,6 +45,14 @@ async function main(): Promise<void> {
       },
     );
   };
+  process.on('SIGHUP', () => {
+    if (gateway.authenticator.reload === undefined) return;
+    try {
+      logger.info({ result: gateway.authenticator.reload() }, 'authentication data reloaded');
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'reload failed; keeping the previous authentication data');
+    }
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

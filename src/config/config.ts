@@ -38,6 +38,20 @@ export interface Config {
     mode: AuthMode;
     /** Project of requests that carry no context headers in noauth mode (they run as admin). */
     noauthProject: string;
+    /** `keystone` mode: the identity service and the gateway's own service credentials. */
+    keystone?: {
+      url: string;
+      username: string;
+      password: string;
+      project: string;
+      userDomain: string;
+      projectDomain: string;
+      /** Longest a validated token is trusted without asking Keystone again. */
+      cacheTtlMs: number;
+      timeoutMs: number;
+    };
+    /** `static` mode: JSON file mapping token → project, user and roles; re-read on SIGHUP. */
+    tokensFile?: string;
   };
   /** null: single store (Glance without enabled_backends); otherwise named stores. */
   stores: StoreConfig[] | null;

@@ -85,6 +85,22 @@ export function loadConfig(env: Env, fileText: string | null, filePath = 'config
   cfg.mode = (get('MODE') as Config['mode'] | undefined) ?? cfg.mode;
   cfg.auth.mode = (get('AUTH') as Config['auth']['mode'] | undefined) ?? cfg.auth.mode;
   cfg.auth.noauthProject = get('NOAUTH_PROJECT') ?? cfg.auth.noauthProject;
+  cfg.auth.tokensFile = get('TOKENS_FILE') ?? cfg.auth.tokensFile;
+  const ks = { ...(cfg.auth.keystone ?? {}) } as Partial<NonNullable<Config['auth']['keystone']>>;
+  ks.url = get('KEYSTONE_URL') ?? ks.url;
+  ks.username = get('KEYSTONE_USERNAME') ?? ks.username;
+  ks.password = get('KEYSTONE_PASSWORD') ?? ks.password;
+  ks.project = get('KEYSTONE_PROJECT') ?? ks.project;
+  ks.userDomain = get('KEYSTONE_USER_DOMAIN') ?? ks.userDomain ?? 'Default';
+  ks.projectDomain = get('KEYSTONE_PROJECT_DOMAIN') ?? ks.projectDomain ?? 'Default';
+  ks.cacheTtlMs = int('KEYSTONE_TOKEN_CACHE_TTL_MS', 0) ?? ks.cacheTtlMs ?? 300000;
+  ks.timeoutMs = int('KEYSTONE_TIMEOUT_MS', 1) ?? ks.timeoutMs ?? 5000;
+  if (cfg.auth.mode === 'keystone') {
+    for (const key of ['url', 'username', 'password', 'project'] as const) {
+      if (!ks[key]) problems.push(`auth: keystone mode needs ${PREFIX}KEYSTONE_${key.toUpperCase()} (or auth.keystone.${key})`);
+    }
+  }
+  if (ks.url !== undefined) cfg.auth.keystone = ks as NonNullable<Config['auth']['keystone']>;
   const storesEnv = get('STORES');
   if (storesEnv !== undefined) cfg.stores = parseStores(storesEnv, problems);
   cfg.defaultStore = get('DEFAULT_STORE') ?? cfg.defaultStore;
@@ -139,8 +155,8 @@ function validate(cfg: Config, problems: string[]): void {
   if (cfg.mode === 'upstream') problems.push('mode: upstream is not available yet in this version');
   if (!['noauth', 'keystone', 'static'].includes(cfg.auth.mode)) {
     problems.push(`auth: must be noauth, keystone or static, got '${cfg.auth.mode}'`);
-  } else if (cfg.auth.mode !== 'noauth') {
-    problems.push(`auth: '${cfg.auth.mode}' is not available yet in this version; use noauth`);
+  } else if (cfg.auth.mode === 'static' && !cfg.auth.tokensFile) {
+    problems.push(`auth: static mode needs ${PREFIX}TOKENS_FILE (or auth.tokensFile)`);
   }
   if (!['NORMAL', 'FULL'].includes(cfg.dbSynchronous)) problems.push(`dbSynchronous: must be NORMAL or FULL`);
   for (const m of cfg.importMethods) {

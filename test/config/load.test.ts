@@ -77,6 +77,26 @@ describe('loadConfig', () => {
     expect(problems(env).join('\n')).toContain(message);
   });
 
+  it('needs the Keystone settings in keystone mode and a tokens file in static mode', () => {
+    const ks = problems({ [`${P}AUTH`]: 'keystone', [`${P}KEYSTONE_URL`]: 'http://127.0.0.1:5000/v3' }).join('\n');
+    expect(ks).toContain(`${P}KEYSTONE_USERNAME`);
+    expect(ks).toContain(`${P}KEYSTONE_PASSWORD`);
+    expect(ks).toContain(`${P}KEYSTONE_PROJECT`);
+    expect(ks).not.toContain(`${P}KEYSTONE_URL`);
+    expect(problems({ [`${P}AUTH`]: 'static' }).join('\n')).toContain(`${P}TOKENS_FILE`);
+    const cfg = loadConfig(
+      {
+        [`${P}AUTH`]: 'keystone',
+        [`${P}KEYSTONE_URL`]: 'http://127.0.0.1:5000/v3',
+        [`${P}KEYSTONE_USERNAME`]: 'glance',
+        [`${P}KEYSTONE_PASSWORD`]: 'pw',
+        [`${P}KEYSTONE_PROJECT`]: 'service',
+      },
+      null,
+    );
+    expect(cfg.auth.keystone).toMatchObject({ userDomain: 'Default', projectDomain: 'Default', cacheTtlMs: 300000 });
+  });
+
   it('reports every problem at once', () => {
     expect(problems({ [`${P}PORT`]: 'x', [`${P}AUTH`]: 'magic', [`${P}DB_SYNCHRONOUS`]: 'off' })).toHaveLength(3);
   });

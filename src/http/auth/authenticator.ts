@@ -8,4 +8,7 @@ import type { RequestContext } from '../../core/context.js';
 export interface Authenticator {
   readonly mode: string;
   authenticate(headers: IncomingHttpHeaders, requestId: string, signal: AbortSignal): Promise<RequestContext>;
+  /** Re-reads whatever the authenticator loaded at start (SIGHUP); throws, keeping the old state, on error. */
+  reload?(): unknown;
+  close?(): Promise<void>;
 }
