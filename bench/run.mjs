@@ -22,6 +22,7 @@ import { runMemory } from './parts/memory.mjs';
 import { runMeta } from './parts/meta.mjs';
 import { runUpload } from './parts/upload.mjs';
 import { runV1 } from './parts/v1.mjs';
+import { runAuth } from './parts/auth.mjs';
 
 const log = (msg) => process.stdout.write(`${msg}\n`);
 
@@ -58,6 +59,7 @@ async function main() {
     download: () => runDownload({ file, size: cfg.size, reps: cfg.reps, log }),
     meta: () => runMeta({ images: cfg.images, connections: cfg.connections, duration: cfg.duration, warmup: cfg.warmup, log }),
     memory: () => runMemory({ memSize: cfg.memSize, log }),
+    auth: () => runAuth({ connections: cfg.connections, duration: cfg.duration, warmup: cfg.warmup, log }),
     v1: () => runV1({ file, size: cfg.size, reps: cfg.reps, connections: cfg.connections, duration: cfg.duration, warmup: cfg.warmup, log }),
   };
   const rows = [];
