@@ -3,6 +3,7 @@ import { makeContext, type RequestContext } from '../../src/core/context.js';
 import { isCoreError } from '../../src/core/errors.js';
 import { DEFAULT_CONTAINER_FORMATS, DEFAULT_DISK_FORMATS, type Image } from '../../src/core/image.js';
 import type { MetaHeaderOptions } from '../../src/http/v1/meta-headers.js';
+import { makeImage as makeCoreImage } from '../core/fixtures.js';
 
 export const ID = '0c9a3b2e-5f1d-4c7a-9e8b-1a2b3c4d5e6f';
 export const P = 'c60b1d57c5034e0d86902aedf8c49be0';
@@ -24,34 +25,20 @@ export const ctxs = {
 /** 2024-01-02T03:04:05Z, the §3.9 example's created_at. */
 export const T0 = Date.UTC(2024, 0, 2, 3, 4, 5);
 
+/** The core fixture's image, dressed as the §3.9 worked example (reserved, ami/ami, one property). */
 export function makeImage(over: Partial<Image> = {}): Image {
-  return {
+  return makeCoreImage({
     id: ID,
     name: 'New Name',
     disk_format: 'ami',
     container_format: 'ami',
-    visibility: 'shared',
-    size: null,
-    virtual_size: null,
-    status: 'queued',
-    checksum: null,
-    protected: false,
-    min_ram: 0,
-    min_disk: 0,
     owner: P,
-    os_hidden: false,
-    os_hash_algo: null,
-    os_hash_value: null,
     created_at: T0,
     updated_at: T0,
-    deleted: false,
-    deleted_at: null,
     properties: { prop1: 'val1' },
     tags: [],
-    locations: [],
-    stores: [],
     ...over,
-  };
+  });
 }
 
 export function activeImage(over: Partial<Image> = {}): Image {
