@@ -12,6 +12,7 @@ import {
 } from '../core/errors.js';
 import { DECLARED_CHECKSUM, DECLARED_SIZE, type Image } from '../core/image.js';
 import { resolveRange, type ByteRangeRequest } from '../core/range.js';
+import { assertFormatsForData, missingFormats } from '../core/state.js';
 import { ingest } from '../store/ingest.js';
 import type { BlobStore } from '../store/store.js';
 import type { IngestResult } from '../store/store.js';
@@ -41,7 +42,7 @@ export class DataService {
       if (image.status !== 'queued') {
         throw new ConflictError(`Image status transition from ${image.status} to saving is not allowed`);
       }
-      assertFormats(image, 'prior to saving data.', BadRequestError);
+      assertFormatsForData(image, 'saving');
       // Persisted before any byte is read, as Glance does, so a second upload gets 409 at once.
       return saveImage(d, { ...image, status: 'saving', updated_at: d.now() }, false);
     })();
@@ -224,10 +225,11 @@ export class DataService {
   }
 }
 
+/** Both formats must be set before data moves (import words it as a 409). */
 export function assertFormats(image: Image, suffix: string, ErrorClass: typeof BadRequestError | typeof ConflictError): void {
-  const missing = (['disk_format', 'container_format'] as const).filter((k) => image[k] === null);
-  if (missing.length === 2) throw new ErrorClass(`Properties disk_format, container_format must be set ${suffix}`);
-  if (missing.length === 1) throw new ErrorClass(`Property ${missing[0]} must be set ${suffix}`);
+  const missing = missingFormats(image);
+  if (missing.length === 0) return;
+  throw new ErrorClass(`${missing.length === 1 ? 'Property' : 'Properties'} ${missing.join(', ')} must be set ${suffix}`);
 }
 
 function mapWriteError(e: unknown, signal: AbortSignal): unknown {

@@ -14,7 +14,7 @@ export class MemberService {
       throw new ForbiddenError(`Not allowed to list members for image ${id}: Only shared images have members.`);
     }
     const members = this.deps.members.list(id);
-    if (this.isOwnerOrAdmin(image, ctx)) return members;
+    if (this.deps.policy.isOwnerOrAdmin(image, ctx)) return members;
     return members.filter((m) => m.member_id === ctx.projectId);
   }
 
@@ -24,7 +24,7 @@ export class MemberService {
     return d.db.transaction(() => {
       const image = this.visible(ctx, id);
       d.policy.assertWritable(ctx);
-      if (image.visibility !== 'shared' || !this.isOwnerOrAdmin(image, ctx)) {
+      if (image.visibility !== 'shared' || !this.deps.policy.isOwnerOrAdmin(image, ctx)) {
         throw new ForbiddenError(`Not allowed to create members for image ${id}.`);
       }
       if (d.members.get(id, memberId) !== undefined) {
@@ -70,7 +70,7 @@ export class MemberService {
       const image = this.visible(ctx, id);
       d.policy.assertWritable(ctx);
       const member = this.findVisibleMember(ctx, image, memberId);
-      if (image.visibility !== 'shared' || !this.isOwnerOrAdmin(image, ctx)) {
+      if (image.visibility !== 'shared' || !this.deps.policy.isOwnerOrAdmin(image, ctx)) {
         throw new ForbiddenError(`Not allowed to delete members for image ${id}.`);
       }
       d.members.remove(id, member.member_id);
@@ -87,13 +87,10 @@ export class MemberService {
     return loadVisible(this.deps, ctx, id, `Image ${id} not found.`);
   }
 
-  private isOwnerOrAdmin(image: Image, ctx: RequestContext): boolean {
-    return ctx.isAdmin || (image.owner !== null && image.owner === ctx.projectId);
-  }
 
   private findVisibleMember(ctx: RequestContext, image: Image, memberId: string): Member {
     const member = this.deps.members.get(image.id, memberId);
-    const mayView = this.isOwnerOrAdmin(image, ctx) || memberId === ctx.projectId;
+    const mayView = this.deps.policy.isOwnerOrAdmin(image, ctx) || memberId === ctx.projectId;
     if (member === undefined || !mayView) {
       throw new NotFoundError(`${memberId} not found in the member list of the image ${image.id}.`);
     }
