@@ -5,6 +5,7 @@ import type { Config } from './config/config.js';
 import type { ImageCore } from './core/core.js';
 import { createEmbeddedCore } from './embedded/create.js';
 import { buildHttpApp } from './http/app.js';
+import { headAsGet } from './http/head-as-get.js';
 import type { Authenticator } from './http/auth/authenticator.js';
 import { KeystoneAuthenticator } from './http/auth/keystone.js';
 import { NoAuthAuthenticator } from './http/auth/noauth.js';
@@ -61,26 +62,6 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       logger.info('glance-gateway stopped');
     })());
   return { server, core, authenticator, port, close };
-}
-
-/**
- * Hono answers HEAD by running the GET route and copying its Response into a new one, which
- * costs a WHATWG Headers object per request; v1's HEAD is a monitoring hot path. So HEAD is
- * routed as GET here, and routes that care read the real method from the Node request
- * (c.env.incoming.method). Node itself never sends a body in answer to HEAD.
- */
-function headAsGet<F extends (req: Request, ...rest: never[]) => unknown>(fetch: F): F {
-  return ((req: Request, ...rest: never[]) => {
-    if (req.method !== 'HEAD') return fetch(req, ...rest);
-    const asGet = new Proxy(req, {
-      get: (target, prop) => {
-        if (prop === 'method') return 'GET';
-        const value = Reflect.get(target, prop, target) as unknown;
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
-    return fetch(asGet, ...rest);
-  }) as F;
 }
 
 function buildAuthenticator(config: Config, logger: Logger): Authenticator {

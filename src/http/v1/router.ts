@@ -15,8 +15,14 @@ const V1_ALLOW: Array<[string, string]> = [
   ['/v1/images/:id/members/:member', 'GET, PUT, DELETE'],
 ];
 
+const IMAGE_LABELS = new Map(['HEAD', 'GET', 'PUT', 'DELETE'].map((m) => [m, `${m} /v1/images/{id}`]));
+
 /** The route a v1 request hit, with ids replaced, for the migration telemetry. */
 export function v1RouteLabel(method: string, path: string): string {
+  // The monitoring hot path, HEAD /v1/images/{id}, without splitting the path.
+  if (path.startsWith('/v1/images/') && path.indexOf('/', 11) === -1 && path !== '/v1/images/detail') {
+    return IMAGE_LABELS.get(method) ?? `${method} /v1/images/{id}`;
+  }
   const parts = path.split('/');
   const label = parts.map((p, i) => {
     const before = parts[i - 1];
@@ -27,13 +33,18 @@ export function v1RouteLabel(method: string, path: string): string {
   return `${method} ${label.join('/')}`;
 }
 
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
 /** The v1 dialect: telemetry, then the routes, which only call the core. */
 export function mountV1(app: Hono<GatewayEnv>, deps: V1Deps): void {
   app.use('/v1/*', async (c, next) => {
     const req = c.env.incoming;
     const { family, version } = deps.usage.record(
       req.headers['user-agent'],
-      v1RouteLabel(req.method ?? 'GET', (req.url ?? '').split('?')[0]!),
+      v1RouteLabel(req.method ?? 'GET', pathOf(req.url ?? '')),
       c.get('ctx').projectId,
     );
     c.set('client', version === null ? family : `${family}/${version}`);
