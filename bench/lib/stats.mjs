@@ -38,3 +38,8 @@ export function round(x, digits = 2) {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }
+
+/** Of repeated load runs, the one with the median requests/s. */
+export function medianRun(runs) {
+  return [...runs].sort((x, y) => x.rps - y.rps)[Math.floor(runs.length / 2)];
+}
