@@ -1,0 +1,92 @@
+import type { Hono } from 'hono';
+import { MethodNotAllowedError } from '../../core/errors.js';
+import type { Task, TaskCore } from '../../core/task.js';
+import { requireObject } from '../json-body.js';
+import { parseQueryString } from '../query-string.js';
+import { mountResource } from '../resource.js';
+import { json, param, readJson } from '../respond.js';
+import type { GatewayEnv } from '../types.js';
+import { baseUrlFrom } from '../versions.js';
+import type { V2Deps } from './deps.js';
+import { firstAndNextLinks } from './list-query.js';
+import { v2Time } from './render.js';
+import { parseTaskListQuery } from './task-query.js';
+
+const NOT_DELETABLE =
+  'This operation is currently not permitted on Glance Tasks. They are auto deleted after reaching the time based on their expires_at property.';
+
+/** /v2/tasks and /v2/tasks/{id} (spec v2 §10). */
+export function mountTaskRoutes(app: Hono<GatewayEnv>, deps: V2Deps & { tasks: TaskCore }): void {
+  const { tasks, config } = deps;
+
+  mountResource(app, {
+    path: '/v2/tasks',
+    methods: {
+      GET: async (c) => {
+        const params = parseQueryString(c.env.incoming.url);
+        const query = parseTaskListQuery(params, { defaultLimit: config.limits.limitParamDefault, maxLimit: config.limits.apiLimitMax });
+        const page = await tasks.listTasks(c.get('ctx'), query, c.req.raw.signal);
+        const links = firstAndNextLinks(params, page.tasks.at(-1)?.id ?? null, page.full, '/v2/tasks');
+        return json(c, 200, {
+          tasks: page.tasks.map(renderTaskStub),
+          first: links.first,
+          schema: '/v2/schemas/tasks',
+          ...(links.next !== undefined ? { next: links.next } : {}),
+        });
+      },
+      POST: async (c) => {
+        const body = requireObject(await readJson(c, config.limits));
+        const task = await tasks.createTask(c.get('ctx'), body, c.req.raw.signal);
+        const location = `${baseUrlFrom(c.env.incoming.headers, config.publicEndpoint ?? undefined)}/v2/tasks/${task.id}`;
+        return json(c, 201, renderTask(task), { Location: location });
+      },
+    },
+  });
+
+  mountResource(app, {
+    path: '/v2/tasks/:id',
+    allow: 'GET',
+    methods: {
+      GET: async (c) => json(c, 200, renderTask(await tasks.getTask(c.get('ctx'), param(c, 'id'), c.req.raw.signal))),
+      DELETE: () => {
+        throw new MethodNotAllowedError(NOT_DELETABLE, { headers: { Allow: 'GET' } });
+      },
+    },
+  });
+}
+
+/** Full task in Glance's key order; image_id, request_id, user_id, expires_at only when set. */
+export function renderTask(t: Task): Record<string, unknown> {
+  return {
+    id: t.id,
+    input: t.input,
+    type: t.type,
+    status: t.status,
+    owner: t.owner,
+    message: t.message,
+    result: t.result,
+    created_at: v2Time(t.created_at),
+    updated_at: v2Time(t.updated_at),
+    self: `/v2/tasks/${t.id}`,
+    schema: '/v2/schemas/task',
+    ...(t.image_id !== null ? { image_id: t.image_id } : {}),
+    ...(t.request_id !== null ? { request_id: t.request_id } : {}),
+    ...(t.user_id !== null ? { user_id: t.user_id } : {}),
+    ...(t.expires_at !== null ? { expires_at: v2Time(t.expires_at) } : {}),
+  };
+}
+
+/** List entries carry no input, result or message (spec v2 §10.2). */
+export function renderTaskStub(t: Task): Record<string, unknown> {
+  return {
+    id: t.id,
+    type: t.type,
+    status: t.status,
+    owner: t.owner,
+    created_at: v2Time(t.created_at),
+    updated_at: v2Time(t.updated_at),
+    self: `/v2/tasks/${t.id}`,
+    schema: '/v2/schemas/task',
+    ...(t.expires_at !== null ? { expires_at: v2Time(t.expires_at) } : {}),
+  };
+}
