@@ -59,9 +59,10 @@ export class EmbeddedTaskCore implements TaskCore {
     };
     d.tasks.insert(task);
     // The job keeps the creator's context: it runs with exactly the creator's rights.
+    const created = d.tasks.get(task.id)!;
     const { authToken: _token, ...jobCtx } = ctx;
     this.runner.enqueue((runSignal) => this.run(task.id, jobCtx, checked, runSignal));
-    return d.tasks.get(task.id)!;
+    return created;
   }
 
   async getTask(ctx: RequestContext, id: string, signal: AbortSignal): Promise<Task> {

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { MethodNotAllowedError } from '../../core/errors.js';
+import { CoreError } from '../../core/errors.js';
 import type { Task, TaskCore } from '../../core/task.js';
 import { requireObject } from '../json-body.js';
 import { parseQueryString } from '../query-string.js';
@@ -14,6 +14,11 @@ import { parseTaskListQuery } from './task-query.js';
 
 const NOT_DELETABLE =
   'This operation is currently not permitted on Glance Tasks. They are auto deleted after reaching the time based on their expires_at property.';
+
+/** A 405 that carries its own explanation (MethodNotAllowedError renders the generic one). */
+class TaskNotDeletableError extends CoreError {
+  readonly status = 405;
+}
 
 /** /v2/tasks and /v2/tasks/{id} (spec v2 §10). */
 export function mountTaskRoutes(app: Hono<GatewayEnv>, deps: V2Deps & { tasks: TaskCore }): void {
@@ -49,7 +54,7 @@ export function mountTaskRoutes(app: Hono<GatewayEnv>, deps: V2Deps & { tasks: T
     methods: {
       GET: async (c) => json(c, 200, renderTask(await tasks.getTask(c.get('ctx'), param(c, 'id'), c.req.raw.signal))),
       DELETE: () => {
-        throw new MethodNotAllowedError(NOT_DELETABLE, { headers: { Allow: 'GET' } });
+        throw new TaskNotDeletableError(NOT_DELETABLE, { headers: { Allow: 'GET' } });
       },
     },
   });
