@@ -136,20 +136,16 @@ export class ContainerStore {
   /**
    * Streams `source` into `container/object` (replacing it on success). The container must
    * exist. The object must fit both the size cap and what is left of the project's quota.
+   * A source refused before streaming is left untouched (an HTTP request body stays readable for
+   * the error answer); callers that own a file stream destroy it on failure.
    */
   async write(project: string, container: string, object: string, source: Readable, opts: WriteOptions): Promise<PutObjectResult> {
     const dir = this.containerDir(project, container);
     const final = this.objectPath(project, container, object);
     const { signal } = opts;
-    if (!(await exists(dir))) {
-      source.destroy();
-      throw notFoundContainer(container);
-    }
+    if (!(await exists(dir))) throw notFoundContainer(container);
     const { maxBytes, tooLarge } = await this.byteLimit(project, final);
-    if (opts.contentLength !== undefined && opts.contentLength > maxBytes) {
-      source.destroy();
-      throw tooLarge(opts.contentLength);
-    }
+    if (opts.contentLength !== undefined && opts.contentLength > maxBytes) throw tooLarge(opts.contentLength);
     await mkdir(this.tmpDir, { recursive: true });
     const tempPath = path.join(this.tmpDir, `${randomBytes(12).toString('hex')}.part`);
     const fd = await openFd(tempPath, 'wx', 0o640);
@@ -164,7 +160,6 @@ export class ContainerStore {
       await writer.commit(signal);
       return { name: object, bytes: meter.size, last_modified: Date.now(), md5 };
     } catch (e) {
-      source.destroy();
       await writer.abort();
       if (signal.aborted) throw signal.reason;
       throw e;

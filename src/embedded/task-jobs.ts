@@ -98,7 +98,7 @@ export async function runExport(
             ),
         }
       : {}),
-  });
+  }).finally(() => data.stream.destroy());
   if (image.size !== null && written.bytes !== image.size) {
     await d.containers.remove(ctx.projectId ?? '', container, object, AbortSignal.timeout(30_000)).catch(() => undefined);
     throw new TaskFailure(`Size mismatch exporting image ${image.id}: read ${written.bytes} bytes, the image has ${image.size}.`);
