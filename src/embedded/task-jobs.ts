@@ -42,6 +42,8 @@ export async function runImport(
     throw new TaskFailure("Input field 'image_properties' must be an object");
   }
   const { stream, size, label } = await openSource(d, ctx, source, signal);
+  // The source may fail (the runner's signal aborts it) before the upload pipes it anywhere.
+  stream.on('error', ignore);
   let imageId: string | null = null;
   try {
     const create: Record<string, unknown> = { ...(props as Record<string, unknown>) };
@@ -85,6 +87,7 @@ export async function runExport(
     throw new TaskFailure(`Cannot export image ${imageId}: only active images with data can be exported (status ${data?.image.status ?? 'without data'}).`);
   }
   const { image } = data;
+  data.stream.on('error', ignore);
   const object = `${image.id}.${image.disk_format ?? 'raw'}`;
   const written = await d.containers.write(ctx.projectId ?? '', container, object, data.stream, {
     signal,
@@ -141,6 +144,9 @@ function named<T>(check: () => T, what: string): T {
     throw new TaskFailure(`${what}: ${messageOf(e)}`);
   }
 }
+
+/** Errors of a stream reach whoever pipes it; this only keeps an unpiped one from crashing. */
+function ignore(): void {}
 
 function messageOf(e: unknown): string {
   return e instanceof CoreError || e instanceof TaskFailure ? e.message : 'Task failed due to Internal Error';
