@@ -120,8 +120,9 @@ export function buildHttpApp(deps: HttpAppDeps): Hono<GatewayEnv> {
   mountImageRoutes(app, v2);
   mountDataRoutes(app, v2);
   mountSharingRoutes(app, v2);
-  mountDiscoveryRoutes(app, v2);
+  // Before discovery: the task routes serve their own task schemas (with the export type).
   if (deps.tasks !== undefined) mountTaskRoutes(app, { ...v2, tasks: deps.tasks });
+  mountDiscoveryRoutes(app, v2);
   if (deps.containers !== undefined) mountContainerRoutes(app, deps.containers);
   if (config.v1) mountV1(app, { core, config, logger, usage });
 

@@ -11,6 +11,23 @@ import type { V2Deps } from './deps.js';
 import { firstAndNextLinks } from './list-query.js';
 import { v2Time } from './render.js';
 import { parseTaskListQuery } from './task-query.js';
+import { SCHEMAS } from './schemas/schema-documents.js';
+
+/**
+ * Glance's task schemas with `export` added to the type enum, byte for byte otherwise:
+ * glanceclient validates every listed task against /v2/schemas/tasks, so with the verbatim enum
+ * a single export task made `glance task-list` fail (as regenerating the format enums, §11).
+ */
+export const TASK_SCHEMAS: Record<'task' | 'tasks', string> = {
+  task: withExportType(SCHEMAS.task!),
+  tasks: withExportType(SCHEMAS.tasks!),
+};
+
+function withExportType(doc: string): string {
+  const from = '"enum": ["import", "api_image_import"]';
+  if (!doc.includes(from)) throw new Error('task schema: type enum not found');
+  return doc.replace(from, '"enum": ["import", "api_image_import", "export"]');
+}
 
 const NOT_DELETABLE =
   'This operation is currently not permitted on Glance Tasks. They are auto deleted after reaching the time based on their expires_at property.';
@@ -23,6 +40,19 @@ class TaskNotDeletableError extends CoreError {
 /** /v2/tasks and /v2/tasks/{id} (spec v2 §10). */
 export function mountTaskRoutes(app: Hono<GatewayEnv>, deps: V2Deps & { tasks: TaskCore }): void {
   const { tasks, config } = deps;
+
+  for (const name of ['task', 'tasks'] as const) {
+    mountResource(app, {
+      path: `/v2/schemas/${name}`,
+      methods: {
+        GET: (c) =>
+          new Response(TASK_SCHEMAS[name], {
+            status: 200,
+            headers: { 'Content-Type': 'application/json', 'x-openstack-request-id': c.get('requestId') },
+          }),
+      },
+    });
+  }
 
   mountResource(app, {
     path: '/v2/tasks',
