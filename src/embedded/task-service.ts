@@ -45,7 +45,10 @@ export class EmbeddedTaskCore implements TaskCore {
     if (checked.source?.kind === 'url') await this.checkUrl(checked.source.url, signal);
     signal.throwIfAborted();
     const now = d.now();
-    const imageId = checked.type === 'export' ? String(checked.input.image_uuid) : typeof checked.input.image_id === 'string' ? checked.input.image_id : null;
+    // An import's image_id is set only once the task has made its image: start-up recovery
+    // deletes the image of an interrupted import, so it must never name someone else's image
+    // (Glance would copy `input.image_id` here).
+    const imageId = checked.type === 'export' ? String(checked.input.image_uuid) : null;
     const task = {
       id: randomUUID(),
       type: checked.type,

@@ -324,3 +324,15 @@ describe('owner access (config) and expiry', () => {
   });
 });
 
+
+describe('image ids of tasks', () => {
+  it("an import's input.image_id is not adopted: only the image the task made is recorded", async () => {
+    const other = await createImage(api, { name: 'bystander', disk_format: 'raw', container_format: 'bare' });
+    const t = await createTask(api, { type: 'import', input: { image_id: other.id, import_from: 'exports/nothing-here.raw' } });
+    expect(t.image_id).toBeUndefined();
+    const done = await waitForTask(api, t.id);
+    expect(done.status).toBe('failure');
+    expect(done.image_id).toBeUndefined();
+    expect((await api.call('GET', `/v2/images/${other.id}`)).json().status).toBe('queued');
+  });
+});
