@@ -4,6 +4,7 @@
  * export task into another container (read + md5 check + fsync). Baseline, interleaved per
  * repetition on the same disk: a plain `cp` of the same file, and `cp` followed by `sync FILE`
  * (the durability the gateway gives). Timing is from the POST to the poll that sees `success`.
+ * Every measurement starts after a `sync` with its source file read once (warm page cache).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -39,7 +40,13 @@ async function runTask(url, body) {
   }
 }
 
+/** Reads a file through once, so every measurement starts with its source in the page cache. */
+function warm(file) {
+  spawnSync('cat', [file], { stdio: ['ignore', 'ignore', 'ignore'] });
+}
+
 function timeCp(src, dst, withSync) {
+  warm(src);
   const started = process.hrtime.bigint();
   const r = spawnSync('cp', [src, dst]);
   if (r.status !== 0) throw new Error(`cp failed: ${r.stderr}`);
@@ -60,11 +67,13 @@ export async function runTasks({ file, size, reps, log }) {
     const object = path.join(gw.dataDir, 'containers', PROJECT, 'bench-in', 'image.raw');
     for (let rep = 1; rep <= reps; rep++) {
       spawnSync('sync');
+      warm(object);
       const imp = await runTask(gw.url, { type: 'import', input: { import_from: 'bench-in/image.raw', image_properties: { name: `bench-${rep}`, disk_format: 'raw' } } });
       const id = imp.task.result.image_id;
       const image = (await jsonOk(`${gw.url}/v2/images/${id}`, 'GET')).body;
       if (image.status !== 'active' || image.size !== size || image.checksum !== expectedMd5) throw new Error(`imported image ${id} wrong`);
       spawnSync('sync');
+      warm(path.join(gw.dataDir, 'images', id.slice(0, 2), id));
       const exp = await runTask(gw.url, { type: 'export', input: { image_uuid: id, receiving_swift_container: 'bench-out' } });
       if (exp.task.result.export_location !== `bench-out/${id}.raw`) throw new Error('unexpected export location');
       spawnSync('sync');

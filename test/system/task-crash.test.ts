@@ -2,7 +2,7 @@
  * A REAL gateway process killed while an import task is processing: after restart the task is
  * `failure` with a message, its half-made image is gone (404), and no bytes or temp files remain.
  */
-import { createServer, type Server } from 'node:http';
+import http, { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, removeTempDirs, startGateway, type Gateway } from '../interop/gateway.js';
@@ -93,5 +93,33 @@ describe('task crash safety (real process)', () => {
     const listing = walkDataDir(again.dataDir);
     expect(listing.temp).toEqual([]);
     expect(listing.blobs).toEqual([]);
+  }, 90_000);
+
+  it('object PUT cut by a vanished client or by SIGKILL: no temp file, no object', async () => {
+    const gw = await start();
+    expect((await api(gw, 'PUT', '/containers/up')).status).toBe(201);
+    const partial = (name: string) => {
+      const req = http.request(new URL(`/containers/up/${name}`, gw.url), {
+        method: 'PUT',
+        headers: { ...ADMIN, 'Content-Length': String(64 * 1024 * 1024) },
+      });
+      req.on('error', () => undefined);
+      req.write(randomBytes(4 * 1024 * 1024));
+      return req;
+    };
+    const tempFiles = () => walkDataDir(gw.dataDir).temp.filter((f) => f.startsWith('containers'));
+    const gone = partial('client-gone.raw');
+    expect(await waitFor(async () => tempFiles().length > 0, 20_000)).toBe(true);
+    gone.destroy();
+    expect(await waitFor(async () => tempFiles().length === 0, 20_000)).toBe(true);
+    expect((await api(gw, 'GET', '/containers/up')).json()).toEqual([]);
+
+    partial('killed.raw');
+    expect(await waitFor(async () => tempFiles().length > 0, 20_000)).toBe(true);
+    await gw.kill();
+    expect(walkDataDir(gw.dataDir).temp.length).toBeGreaterThan(0);
+    const again = await start(gw.dataDir);
+    expect(walkDataDir(again.dataDir).temp).toEqual([]);
+    expect((await api(again, 'GET', '/containers/up')).json()).toEqual([]);
   }, 90_000);
 });
