@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import type { ImageCore } from './core/core.js';
 import { createEmbeddedCore } from './embedded/create.js';
+import { ContainerService } from './containers/container-service.js';
+import type { TaskCore } from './core/task.js';
 import { buildHttpApp } from './http/app.js';
 import { headAsGet } from './http/head-as-get.js';
 import type { Authenticator } from './http/auth/authenticator.js';
@@ -14,6 +16,7 @@ import { StaticTokenAuthenticator } from './http/auth/static-tokens.js';
 export interface Gateway {
   server: Server;
   core: ImageCore;
+  tasks: TaskCore;
   authenticator: Authenticator;
   /** The port actually bound (config port 0 picks a free one). */
   port: number;
@@ -27,10 +30,10 @@ export interface Gateway {
  */
 export async function startGateway(config: Config, logger: Logger): Promise<Gateway> {
   const startup = new AbortController();
-  const { core, recovery } = await createEmbeddedCore(config, logger, startup.signal);
+  const { core, recovery, tasks, containers } = await createEmbeddedCore(config, logger, startup.signal);
   logger.info({ recovery }, 'embedded core ready');
   const authenticator = buildAuthenticator(config, logger);
-  const app = buildHttpApp({ core, config, logger, authenticator });
+  const app = buildHttpApp({ core, config, logger, authenticator, tasks, containers: new ContainerService(containers) });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: headAsGet(app.fetch), hostname: config.host, port: config.port }, () => resolve(s as Server)) as Server;
@@ -57,11 +60,13 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
         server.closeAllConnections();
         clearInterval(reaper);
       }
+      // Running tasks stop first (recorded as failed), while the core they use is still open.
+      await tasks.close();
       await core.close();
       await authenticator.close?.();
       logger.info('glance-gateway stopped');
     })());
-  return { server, core, authenticator, port, close };
+  return { server, core, tasks, authenticator, port, close };
 }
 
 function buildAuthenticator(config: Config, logger: Logger): Authenticator {

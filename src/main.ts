@@ -25,6 +25,12 @@ async function main(): Promise<void> {
     if (e instanceof ConfigError) fail(e.message);
     throw e;
   }
+  if (args[0] === 'container') {
+    // A data-dir command, not a server: it needs the config, never the listener.
+    const { runContainerCli } = await import('./cli/container.js');
+    process.exitCode = await runContainerCli(args.slice(1), config, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+    return;
+  }
   // Asynchronous writes: a synchronous write per request line cost ~25 µs of the event loop.
   const destination = logDestination({ sync: false });
   const logger = pino({ level: config.logLevel, base: { service: 'glance-gateway' } }, destination);

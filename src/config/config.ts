@@ -82,6 +82,23 @@ export interface Config {
   };
   /** Serve the legacy v1 dialect. */
   v1: boolean;
+  /** The tasks API (`/v2/tasks`): import and export jobs run in this process. */
+  tasks: {
+    /** Jobs running at once; more wait `pending`. */
+    concurrency: number;
+    /** Glance `[task] task_time_to_live`: hours a finished task is kept. */
+    timeToLiveHours: number;
+    /**
+     * Glance allows the tasks API to admins only (`tasks_api_access`); true opens it to every
+     * project for its own tasks (the Rackspace / Cloud Files form).
+     */
+    ownerAccess: boolean;
+  };
+  /** Containers (`/containers`, Swift stand-in) under `<dataDir>/containers`. */
+  containers: {
+    /** Total object bytes per project; 0 = unlimited. Each object is also capped at limits.imageSizeCap. */
+    projectQuota: number;
+  };
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -119,4 +136,6 @@ export const DEFAULT_CONFIG: Config = {
   hashWorkers: 4,
   fetch: { allow: [], ports: [80, 443], maxRedirects: 5, connectTimeoutMs: 10000, totalTimeoutMs: 6 * 3600 * 1000 },
   v1: true,
+  tasks: { concurrency: 2, timeToLiveHours: 48, ownerAccess: false },
+  containers: { projectQuota: 0 },
 };

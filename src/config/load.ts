@@ -54,6 +54,8 @@ export function loadConfig(env: Env, fileText: string | null, filePath = 'config
     auth: { ...DEFAULT_CONFIG.auth, ...(fromFile.auth ?? {}) },
     limits: { ...DEFAULT_CONFIG.limits, ...(fromFile.limits ?? {}) },
     fetch: { ...DEFAULT_CONFIG.fetch, ...(fromFile.fetch ?? {}) },
+    tasks: { ...DEFAULT_CONFIG.tasks, ...(fromFile.tasks ?? {}) },
+    containers: { ...DEFAULT_CONFIG.containers, ...(fromFile.containers ?? {}) },
   };
   const get = (name: string): string | undefined => {
     const v = env[PREFIX + name];
@@ -120,6 +122,11 @@ export function loadConfig(env: Env, fileText: string | null, filePath = 'config
   cfg.fetch.maxRedirects = int('FETCH_MAX_REDIRECTS', 0) ?? cfg.fetch.maxRedirects;
   cfg.fetch.connectTimeoutMs = int('FETCH_CONNECT_TIMEOUT_MS', 1) ?? cfg.fetch.connectTimeoutMs;
   cfg.fetch.totalTimeoutMs = int('FETCH_TOTAL_TIMEOUT_MS', 0) ?? cfg.fetch.totalTimeoutMs;
+  cfg.tasks.concurrency = int('TASK_CONCURRENCY', 1) ?? cfg.tasks.concurrency;
+  cfg.tasks.timeToLiveHours = int('TASK_TTL_HOURS', 0) ?? cfg.tasks.timeToLiveHours;
+  const ownerAccess = get('TASKS_OWNER_ACCESS');
+  if (ownerAccess !== undefined) cfg.tasks.ownerAccess = !['0', 'false', 'no', 'off'].includes(ownerAccess.toLowerCase());
+  cfg.containers.projectQuota = int('CONTAINER_QUOTA', 0) ?? cfg.containers.projectQuota;
   const v1 = get('V1');
   if (v1 !== undefined) cfg.v1 = !['0', 'false', 'no', 'off'].includes(v1.toLowerCase());
 
@@ -182,5 +189,9 @@ function validate(cfg: Config, problems: string[]): void {
   } catch (e) {
     problems.push(`fetch.allow: ${(e as Error).message}`);
   }
+  if (!Number.isSafeInteger(cfg.tasks.concurrency) || cfg.tasks.concurrency < 1) problems.push('tasks.concurrency: must be an integer >= 1');
+  if (typeof cfg.tasks.timeToLiveHours !== 'number' || !(cfg.tasks.timeToLiveHours >= 0)) problems.push('tasks.timeToLiveHours: must be a number >= 0');
+  if (typeof cfg.tasks.ownerAccess !== 'boolean') problems.push('tasks.ownerAccess: must be true or false');
+  if (!Number.isSafeInteger(cfg.containers.projectQuota) || cfg.containers.projectQuota < 0) problems.push('containers.projectQuota: must be an integer >= 0');
   if (cfg.diskFormats.length === 0 || cfg.containerFormats.length === 0) problems.push('formats: lists must not be empty');
 }

@@ -46,6 +46,8 @@ export const LEGACY_POLICY_RULES: Readonly<Record<string, PolicyRule>> = Object.
 
   publicize_image: 'admin',
   copy_image: 'admin',
+  // The gate of every /v2/tasks call; config tasks.ownerAccess overrides it to 'anyone', and
+  // non-admins then see and create only their own project's tasks.
   tasks_api_access: 'admin',
   stores_info_detail: 'admin',
   manage_image_cache: 'admin',

@@ -15,6 +15,9 @@ import type { EmbeddedDeps } from './deps.js';
 import { EmbeddedCore } from './embedded-core.js';
 import { ImageCache } from './image-cache.js';
 import { recover, type RecoveryReport } from './recovery.js';
+import { ContainerStore } from '../containers/container-store.js';
+import { EmbeddedTaskCore } from './task-service.js';
+import { TaskRunner } from './task-runner.js';
 
 /** The single-store deployment keeps its one store under this id (never shown to clients). */
 export const SINGLE_STORE_ID = 'default';
@@ -24,7 +27,7 @@ export async function createEmbeddedCore(
   config: Config,
   logger: Logger,
   signal: AbortSignal,
-): Promise<{ core: EmbeddedCore; recovery: RecoveryReport }> {
+): Promise<{ core: EmbeddedCore; recovery: RecoveryReport; tasks: EmbeddedTaskCore; containers: ContainerStore }> {
   const dataDir = resolve(config.dataDir);
   const db = openDatabase(join(dataDir, 'glance-gateway.sqlite'), config.dbSynchronous);
   const stores = new Map<string, BlobStore>();
@@ -42,7 +45,8 @@ export async function createEmbeddedCore(
     members: new MemberRepo(db),
     tasks: new TaskRepo(db),
     cache: new ImageCache(config.cacheSize),
-    policy: makePolicy(),
+    // Glance keeps the tasks API admin-only; the config may open it to projects (own tasks).
+    policy: makePolicy(config.tasks.ownerAccess ? { tasks_api_access: 'anyone' } : {}),
     stores,
     defaultStoreId: config.stores === null ? SINGLE_STORE_ID : config.defaultStore!,
     multiStore: config.stores !== null,
@@ -64,6 +68,16 @@ export async function createEmbeddedCore(
     logger,
     background: new Set(),
   };
-  const recovery = await recover(deps, signal);
-  return { core: new EmbeddedCore(deps), recovery };
+  const taskTtlMs = config.tasks.timeToLiveHours * 3600 * 1000;
+  const recovery = await recover(deps, signal, taskTtlMs);
+  const containers = new ContainerStore({
+    root: join(dataDir, 'containers'),
+    maxObjectBytes: config.limits.imageSizeCap,
+    projectQuota: config.containers.projectQuota,
+  });
+  recovery.tempFilesRemoved += await containers.cleanTemp(signal);
+  const core = new EmbeddedCore(deps);
+  const runner = new TaskRunner(config.tasks.concurrency, logger);
+  const tasks = new EmbeddedTaskCore(deps, core, containers, runner, { timeToLiveMs: taskTtlMs, purgeEveryMs: 10 * 60 * 1000 });
+  return { core, recovery, tasks, containers };
 }

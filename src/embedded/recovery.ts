@@ -12,7 +12,7 @@ export interface RecoveryReport {
  * temp files are removed, and blobs without an image that owns them are garbage-collected.
  * Runs before the server accepts requests, so nothing races with it.
  */
-export async function recover(deps: EmbeddedDeps, signal: AbortSignal): Promise<RecoveryReport> {
+export async function recover(deps: EmbeddedDeps, signal: AbortSignal, taskTtlMs = 48 * 3600 * 1000): Promise<RecoveryReport> {
   const report: RecoveryReport = { requeued: 0, tempFilesRemoved: 0, orphanBlobsRemoved: 0, tasksFailed: 0 };
   const d = deps;
   d.db.transaction(() => {
@@ -32,8 +32,17 @@ export async function recover(deps: EmbeddedDeps, signal: AbortSignal): Promise<
     }
     d.db.prepare('DELETE FROM staging').run();
     for (const task of d.tasks.unfinished()) {
-      d.tasks.finish(task.id, 'failure', null, 'Task was interrupted by a restart of the service', now, now + 48 * 3600 * 1000);
+      d.tasks.finish(task.id, 'failure', null, 'Task was interrupted by a restart of the service', now, now + taskTtlMs);
       report.tasksFailed++;
+      // A tasks-API import owns the image it made: an interrupted one leaves no image behind
+      // (its bytes become orphans, removed below).
+      if (task.type === 'import' && task.image_id !== null) {
+        const image = d.images.get(task.image_id);
+        if (image !== undefined && !image.deleted) {
+          saveImage(d, { ...image, status: 'deleted', deleted: true, deleted_at: now, updated_at: now });
+          d.members.removeAll(task.image_id);
+        }
+      }
     }
   })();
 

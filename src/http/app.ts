@@ -13,6 +13,10 @@ import { mountDiscoveryRoutes } from './v2/discovery-routes.js';
 import { v2ErrorResponse } from './v2/error-response.js';
 import { mountImageRoutes } from './v2/images-routes.js';
 import { mountSharingRoutes } from './v2/sharing-routes.js';
+import { mountTaskRoutes } from './v2/tasks-routes.js';
+import { containerErrorResponse, mountContainerRoutes } from './containers/routes.js';
+import type { ContainerCore } from '../core/container.js';
+import type { TaskCore } from '../core/task.js';
 import { v1ErrorResponse } from './v1/error-response.js';
 import { mountV1 } from './v1/router.js';
 import { V1Usage } from './v1/usage.js';
@@ -23,6 +27,10 @@ export interface HttpAppDeps {
   config: Config;
   logger: Logger;
   authenticator: Authenticator;
+  /** The tasks API; absent → /v2/tasks is not served. */
+  tasks?: TaskCore;
+  /** The container (object) API; absent → /containers is not served. */
+  containers?: ContainerCore;
 }
 
 /** Negotiated paths that answer with the versions document, never reaching a dialect. */
@@ -41,6 +49,8 @@ export function buildHttpApp(deps: HttpAppDeps): Hono<GatewayEnv> {
     getPath: (req) => {
       const path = defaultGetPath(req);
       if (path === '/healthcheck' || path === '/v1-usage') return path;
+      // The container API is not a Glance version: no negotiation.
+      if (deps.containers !== undefined && (path === '/containers' || path.startsWith('/containers/'))) return path;
       const n = negotiate(req.method, path, req.headers.get('accept') ?? undefined, features);
       return n.kind === 'versions' ? VERSIONS_PATH[n.status] : n.path;
     },
@@ -110,11 +120,18 @@ export function buildHttpApp(deps: HttpAppDeps): Hono<GatewayEnv> {
   mountImageRoutes(app, v2);
   mountDataRoutes(app, v2);
   mountSharingRoutes(app, v2);
+  // Before discovery: the task routes serve their own task schemas (with the export type).
+  if (deps.tasks !== undefined) mountTaskRoutes(app, { ...v2, tasks: deps.tasks });
   mountDiscoveryRoutes(app, v2);
+  if (deps.containers !== undefined) mountContainerRoutes(app, deps.containers);
   if (config.v1) mountV1(app, { core, config, logger, usage });
 
   const errorResponse = (err: unknown, c: Context<GatewayEnv>): Response =>
-    c.get('dialect') === 'v1' ? v1ErrorResponse(err, c, logger) : v2ErrorResponse(err, c, logger);
+    c.get('dialect') === 'v1'
+      ? v1ErrorResponse(err, c, logger)
+      : deps.containers !== undefined && (c.req.path === '/containers' || c.req.path.startsWith('/containers/'))
+        ? containerErrorResponse(err, c, logger)
+        : v2ErrorResponse(err, c, logger);
   app.notFound((c) => errorResponse(ROUTABLE_METHODS.has(c.env.incoming.method ?? '') ? new NotFoundError('') : new NotImplementedError(''), c));
   app.onError((err, c) => errorResponse(err, c));
   return app;
