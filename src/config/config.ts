@@ -2,6 +2,8 @@
  * The gateway's configuration: one validated, immutable object built at start-up.
  * Only src/main.ts reads the environment and argv; everything else receives a Config.
  */
+import type { PolicyOverrides } from '../core/policy.js';
+
 export type AuthMode = 'noauth' | 'keystone' | 'static';
 export type CoreMode = 'embedded' | 'upstream';
 
@@ -82,6 +84,11 @@ export interface Config {
   };
   /** Serve the legacy v1 dialect. */
   v1: boolean;
+  /**
+   * Policy overrides over Glance's legacy defaults, rule → admin | owner | anyone (validated,
+   * see CONFIGURABLE_POLICY_RULES in src/core/policy.ts). Applies to both dialects.
+   */
+  policy: PolicyOverrides;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -119,4 +126,5 @@ export const DEFAULT_CONFIG: Config = {
   hashWorkers: 4,
   fetch: { allow: [], ports: [80, 443], maxRedirects: 5, connectTimeoutMs: 10000, totalTimeoutMs: 6 * 3600 * 1000 },
   v1: true,
+  policy: {},
 };

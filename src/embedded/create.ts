@@ -42,7 +42,7 @@ export async function createEmbeddedCore(
     members: new MemberRepo(db),
     tasks: new TaskRepo(db),
     cache: new ImageCache(config.cacheSize),
-    policy: makePolicy(),
+    policy: makePolicy(config.policy),
     stores,
     defaultStoreId: config.stores === null ? SINGLE_STORE_ID : config.defaultStore!,
     multiStore: config.stores !== null,
