@@ -152,11 +152,14 @@ serve() {
     die "port $PORT is already in use by something else (set KEYSTONE_PORT)"
   fi
   rm -f "$PIDFILE"
-  # 1 process, 1 thread: sqlite wants a single writer.
+  # 1 process, 1 thread: sqlite wants a single writer. uwsgi's http-socket does not do
+  # keep-alive but does not say so either: without `Connection: close` a client (python-requests
+  # in keystoneauth) reuses a socket uwsgi already closed and fails with ECONNRESET on a POST.
   uwsgi --plugins-dir /usr/lib/uwsgi/plugins --plugin python3 \
     --http-socket "127.0.0.1:$PORT" --wsgi-file "$wsgi" \
     --master --processes 1 --threads 1 --die-on-term --need-app \
     --buffer-size 65535 \
+    --add-header 'Connection: close' \
     --env "OS_KEYSTONE_CONFIG_DIR=$STATE" --env "OS_KEYSTONE_CONFIG_FILES=$STATE/keystone.conf" \
     --chdir "$STATE" \
     --pidfile "$PIDFILE" --daemonize "$STATE/uwsgi.log"
