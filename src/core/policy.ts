@@ -146,8 +146,8 @@ export const CONFIGURABLE_POLICY_RULES: Readonly<Record<string, string>> = Objec
   modify_image: 'update an image (v2 PATCH, v1 PUT)',
   publicize_image: "create or make an image 'public' (v1 is_public=true)",
   communitize_image: "create or make an image 'community'",
-  set_image_location: 'add or replace a location (v2 PATCH /locations, v1 location/copy-from)',
-  delete_image_location: 'remove a location (v2 PATCH)',
+  set_image_location: 'add or replace locations (v2 PATCH /locations)',
+  delete_image_location: 'remove locations (v2 PATCH /locations)',
   stores_info_detail: 'GET /v2/info/stores/detail',
 });
 
