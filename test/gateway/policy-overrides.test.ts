@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config/config.js';
 import type { PolicyOverrides } from '../../src/core/policy.js';
 import { startHarness, type Harness } from './harness.js';
 
@@ -20,8 +21,8 @@ const v2Patch = (url: string, id: string, ops: unknown[], headers: Record<string
     headers: { 'Content-Type': 'application/openstack-images-v2.1-json-patch', ...headers },
   });
 
-async function withPolicy(policy: PolicyOverrides, fn: (h: Harness) => Promise<void>): Promise<void> {
-  const h = await startHarness({ policy });
+async function withPolicy(policy: PolicyOverrides, fn: (h: Harness) => Promise<void>, extra: Partial<Config> = {}): Promise<void> {
+  const h = await startHarness({ policy, ...extra });
   try {
     await fn(h);
   } finally {
@@ -95,4 +96,16 @@ describe('policy overrides', () => {
       expect(put.status).toBe(403);
       expect((await v2Patch(h.url, img.id, [{ op: 'replace', path: '/name', value: 'by-admin' }], ADMIN)).status).toBe(200);
     }));
+
+  it('stores_info_detail: anyone opens the store details to members (admin-only by default)', async () => {
+    const stores = { stores: [{ id: 'fast', path: 'fast' }], defaultStore: 'fast' } satisfies Partial<Config>;
+    await withPolicy({}, async (h) => {
+      expect((await fetch(`${h.url}/v2/info/stores/detail`, { headers: MEMBER })).status).toBe(403);
+    }, stores);
+    await withPolicy({ stores_info_detail: 'anyone' }, async (h) => {
+      const res = await fetch(`${h.url}/v2/info/stores/detail`, { headers: MEMBER });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { stores: Array<{ id: string }> }).stores.map((s) => s.id)).toEqual(['fast']);
+    }, stores);
+  });
 });
