@@ -32,6 +32,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   const startup = new AbortController();
   const { core, recovery, tasks, containers } = await createEmbeddedCore(config, logger, startup.signal);
   logger.info({ recovery }, 'embedded core ready');
+  if (Object.keys(config.policy).length > 0) logger.info({ policy: config.policy }, 'policy overrides in effect');
   const authenticator = buildAuthenticator(config, logger);
   const app = buildHttpApp({ core, config, logger, authenticator, tasks, containers: new ContainerService(containers) });
 

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   }
   let config;
   try {
-    config = loadConfig(process.env, fileText, configPath);
+    config = loadConfig(process.env, fileText, configPath, (file) => readFileSync(file, 'utf8'));
   } catch (e) {
     if (e instanceof ConfigError) fail(e.message);
     throw e;

@@ -2,6 +2,8 @@
  * The gateway's configuration: one validated, immutable object built at start-up.
  * Only src/main.ts reads the environment and argv; everything else receives a Config.
  */
+import type { PolicyOverrides } from '../core/policy.js';
+
 export type AuthMode = 'noauth' | 'keystone' | 'static';
 export type CoreMode = 'embedded' | 'upstream';
 
@@ -99,6 +101,11 @@ export interface Config {
     /** Total object bytes per project; 0 = unlimited. Each object is also capped at limits.imageSizeCap. */
     projectQuota: number;
   };
+  /**
+   * Policy overrides over Glance's legacy defaults, rule → admin | owner | anyone (validated,
+   * see CONFIGURABLE_POLICY_RULES in src/core/policy.ts). Applies to both dialects.
+   */
+  policy: PolicyOverrides;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -138,4 +145,5 @@ export const DEFAULT_CONFIG: Config = {
   v1: true,
   tasks: { concurrency: 2, timeToLiveHours: 48, ownerAccess: false },
   containers: { projectQuota: 0 },
+  policy: {},
 };

@@ -1,3 +1,4 @@
+import { parsePolicyOverrides } from '../core/policy.js';
 import { parseAllowList } from '../fetch/address-policy.js';
 import { DEFAULT_CONFIG, type Config, type Limits, type StoreConfig } from './config.js';
 
@@ -9,6 +10,8 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+/** Reads a file named by the configuration (GLANCE_GATEWAY_POLICY_FILE); main.ts passes readFileSync. */
+export type ReadFile = (path: string) => string;
 const PREFIX = 'GLANCE_GATEWAY_';
 
 /** Env variable (without prefix) → how it lands in the config. One row per option. */
@@ -33,7 +36,7 @@ const KNOWN_IMPORT_METHODS = ['glance-direct', 'web-download'];
  * Builds the configuration from defaults, then the optional JSON config file, then the
  * environment (env wins). Every problem is collected so the operator sees them all at once.
  */
-export function loadConfig(env: Env, fileText: string | null, filePath = 'config file'): Config {
+export function loadConfig(env: Env, fileText: string | null, filePath = 'config file', readFile?: ReadFile): Config {
   const problems: string[] = [];
   let fromFile: Partial<Config> = {};
   if (fileText !== null) {
@@ -129,10 +132,43 @@ export function loadConfig(env: Env, fileText: string | null, filePath = 'config
   cfg.containers.projectQuota = int('CONTAINER_QUOTA', 0) ?? cfg.containers.projectQuota;
   const v1 = get('V1');
   if (v1 !== undefined) cfg.v1 = !['0', 'false', 'no', 'off'].includes(v1.toLowerCase());
+  cfg.policy = loadPolicy(fromFile.policy, get('POLICY_FILE'), filePath, readFile, problems);
 
   validate(cfg, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return cfg;
+}
+
+/** The config file's `policy` object, then GLANCE_GATEWAY_POLICY_FILE's rules over it. */
+function loadPolicy(
+  fromFile: unknown,
+  policyFile: string | undefined,
+  filePath: string,
+  readFile: ReadFile | undefined,
+  problems: string[],
+): Config['policy'] {
+  let policy: Config['policy'] = {};
+  if (fromFile !== undefined) {
+    const parsed = parsePolicyOverrides(fromFile, `${filePath}: policy`);
+    problems.push(...parsed.problems);
+    policy = parsed.overrides;
+  }
+  if (policyFile === undefined) return policy;
+  const source = `${PREFIX}POLICY_FILE ${policyFile}`;
+  if (readFile === undefined) {
+    problems.push(`${source}: policy files cannot be read here`);
+    return policy;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFile(policyFile));
+  } catch (e) {
+    problems.push(`${source}: ${(e as Error).message}`);
+    return policy;
+  }
+  const parsed = parsePolicyOverrides(raw, source);
+  problems.push(...parsed.problems);
+  return { ...policy, ...parsed.overrides };
 }
 
 function parsePorts(raw: string, problems: string[]): number[] {

@@ -136,3 +136,67 @@ export function makePolicy(overrides: PolicyOverrides = {}): Policy {
     },
   };
 }
+
+/**
+ * The rules this gateway actually checks (the others in LEGACY_POLICY_RULES exist for Glance
+ * parity but guard APIs the gateway does not have, such as tasks and copy-image, or are
+ * enforced by hard-coded ownership checks). Only these can be overridden: an override that
+ * could never take effect would let an operator believe something is locked down when it is not.
+ */
+export const CONFIGURABLE_POLICY_RULES: Readonly<Record<string, string>> = Object.freeze({
+  add_image: 'create an image (v2 POST /v2/images, v1 POST /v1/images)',
+  modify_image: 'update an image (v2 PATCH, v1 PUT)',
+  publicize_image: "create or make an image 'public' (v1 is_public=true)",
+  communitize_image: "create or make an image 'community'",
+  set_image_location: 'add or replace locations (v2 PATCH /locations)',
+  delete_image_location: 'remove locations (v2 PATCH /locations)',
+  stores_info_detail: 'GET /v2/info/stores/detail',
+});
+
+/**
+ * Accepted policy expressions: the three kinds, plus the Glance policy.yaml spellings that mean
+ * the same thing, so an operator can copy a rule over from a Glance deployment.
+ */
+const EXPRESSION_ALIASES: Readonly<Record<string, PolicyRule>> = Object.freeze({
+  admin: 'admin',
+  'role:admin': 'admin',
+  'rule:context_is_admin': 'admin',
+  owner: 'owner',
+  'rule:admin_or_owner': 'owner',
+  'role:admin or project_id:%(owner)s': 'owner',
+  'is_admin:True or project_id:%(owner)s': 'owner',
+  anyone: 'anyone',
+  '': 'anyone',
+  '@': 'anyone',
+  'rule:default': 'anyone',
+});
+
+/**
+ * Validates configured overrides (`{ rule: expression }`) into PolicyOverrides. Every problem
+ * is reported (unknown or unconfigurable rule, expression outside the vocabulary), never ignored.
+ */
+export function parsePolicyOverrides(raw: unknown, source: string): { overrides: PolicyOverrides; problems: string[] } {
+  const problems: string[] = [];
+  const overrides: PolicyOverrides = {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { overrides, problems: [`${source}: must be a JSON object of rule name → expression`] };
+  }
+  for (const [rule, expr] of Object.entries(raw as Record<string, unknown>)) {
+    if (!Object.hasOwn(CONFIGURABLE_POLICY_RULES, rule)) {
+      problems.push(
+        Object.hasOwn(LEGACY_POLICY_RULES, rule)
+          ? `${source}: rule '${rule}' is not enforced by this gateway and cannot be overridden (configurable: ${Object.keys(CONFIGURABLE_POLICY_RULES).join(', ')})`
+          : `${source}: unknown rule '${rule}' (configurable: ${Object.keys(CONFIGURABLE_POLICY_RULES).join(', ')})`,
+      );
+      continue;
+    }
+    const key = typeof expr === 'string' ? expr.trim().replace(/\s+/g, ' ') : undefined;
+    const kind = key !== undefined && Object.hasOwn(EXPRESSION_ALIASES, key) ? EXPRESSION_ALIASES[key] : undefined;
+    if (kind === undefined) {
+      problems.push(`${source}: rule '${rule}' has an unsupported expression ${JSON.stringify(expr)} (use admin, owner or anyone)`);
+      continue;
+    }
+    overrides[rule] = kind;
+  }
+  return { overrides, problems };
+}

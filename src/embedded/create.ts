@@ -46,7 +46,7 @@ export async function createEmbeddedCore(
     tasks: new TaskRepo(db),
     cache: new ImageCache(config.cacheSize),
     // Glance keeps the tasks API admin-only; the config may open it to projects (own tasks).
-    policy: makePolicy(config.tasks.ownerAccess ? { tasks_api_access: 'anyone' } : {}),
+    policy: makePolicy({ ...(config.tasks.ownerAccess ? { tasks_api_access: 'anyone' as const } : {}), ...config.policy }),
     stores,
     defaultStoreId: config.stores === null ? SINGLE_STORE_ID : config.defaultStore!,
     multiStore: config.stores !== null,

@@ -25,6 +25,8 @@ export class FakeKeystone {
   posts = 0;
   gets = 0;
   lastAuthBody: unknown = null;
+  /** When set, token validations (GET) wait for it before answering: holds a cold cache open. */
+  validationGate: Promise<void> | null = null;
   #seq = 0;
   #server: Server;
   #hung: ServerResponse[] = [];
@@ -90,6 +92,7 @@ export class FakeKeystone {
     }
     if (req.url === '/v3/auth/tokens' && req.method === 'GET') {
       this.gets++;
+      if (this.validationGate !== null) await this.validationGate;
       const svc = req.headers['x-auth-token'];
       if (typeof svc !== 'string' || !this.serviceTokens.has(svc)) {
         res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":{"code":401}}');

@@ -1,35 +1,8 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, sleep, startGateway, type Gateway } from './gateway.js';
+import { gatewayEnv, startKeystone, stopKeystone, token } from '../keystone/keystone.js';
+import { removeTempDirs, sleep, startGateway, type Gateway } from './gateway.js';
 
-const run = promisify(execFile);
-const SCRIPT = path.join(ROOT, 'test', 'keystone', 'keystone.sh');
 const CACHE_TTL_MS = 1500;
-
-/** The exports `keystone.sh env` prints, as a record. */
-async function keystoneEnv(): Promise<Record<string, string>> {
-  const { stdout } = await run('bash', [SCRIPT, 'env']);
-  const env: Record<string, string> = {};
-  for (const m of stdout.matchAll(/([A-Z_]+)=('[^']*'|\S+)/g)) env[m[1]!] = m[2]!.replace(/^'|'$/g, '');
-  return env;
-}
-
-async function token(ks: Record<string, string>, user: string, project: string, password: string): Promise<string> {
-  const res = await fetch(`${ks.KEYSTONE_URL}/auth/tokens`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: { methods: ['password'], password: { user: { name: user, domain: { name: 'Default' }, password } } },
-        scope: { project: { name: project, domain: { name: 'Default' } } },
-      },
-    }),
-  });
-  if (res.status !== 201) throw new Error(`token for ${user}: ${res.status}`);
-  return res.headers.get('x-subject-token')!;
-}
 
 // The gateway in keystone mode against a REAL Keystone from Debian's packages (uwsgi, sqlite
 // WAL, fernet), started and stopped by test/keystone/keystone.sh.
@@ -40,25 +13,16 @@ describe('keystone mode against a real Keystone', () => {
   let bob: string;
 
   beforeAll(async () => {
-    await run('bash', [SCRIPT, 'start'], { timeout: 900_000, maxBuffer: 64 * 1024 * 1024 });
-    ks = await keystoneEnv();
-    gw = await startGateway({
-      env: {
-        GLANCE_GATEWAY_AUTH: 'keystone',
-        GLANCE_GATEWAY_KEYSTONE_URL: ks.KEYSTONE_URL!,
-        GLANCE_GATEWAY_KEYSTONE_USERNAME: ks.GLANCE_SERVICE_USER!,
-        GLANCE_GATEWAY_KEYSTONE_PASSWORD: ks.GLANCE_SERVICE_PASSWORD!,
-        GLANCE_GATEWAY_KEYSTONE_PROJECT: ks.GLANCE_SERVICE_PROJECT!,
-        GLANCE_GATEWAY_KEYSTONE_TOKEN_CACHE_TTL_MS: String(CACHE_TTL_MS),
-      },
-    });
+    ks = await startKeystone();
+    gw = await startGateway({ env: gatewayEnv(ks, CACHE_TTL_MS) });
     alice = await token(ks, 'alice', 'alpha', ks.KEYSTONE_USER_PASSWORD!);
     bob = await token(ks, 'bob', 'beta', ks.KEYSTONE_USER_PASSWORD!);
   }, 900_000);
 
   afterAll(async () => {
     await gw?.stop();
-    await run('bash', [SCRIPT, 'stop']).catch(() => undefined);
+    await stopKeystone().catch(() => undefined);
+    removeTempDirs();
   });
 
   it('answers 401 with the Keystone challenge to a missing or garbage token', async () => {

@@ -10,7 +10,8 @@
 #
 # Tunables (environment): KEYSTONE_STATE, KEYSTONE_PORT, KEYSTONE_ADMIN_PASSWORD,
 # GLANCE_SERVICE_PASSWORD, KEYSTONE_USER_PASSWORD (alice/bob/rita), KEYSTONE_RESET=1
-# (wipe the state dir on start when not running).
+# (wipe the state dir on start when not running), KEYSTONE_TOKEN_EXPIRATION (seconds, default
+# 3600; `start` restarts a running keystone whose expiration differs).
 set -euo pipefail
 
 STATE=${KEYSTONE_STATE:-/tmp/gg-keystone}
@@ -22,6 +23,7 @@ REGION=${KEYSTONE_REGION:-RegionOne}
 URL="http://127.0.0.1:${PORT}/v3"
 PY=/usr/bin/python3            # Debian's python (has the keystone modules), not pyenv's
 PIDFILE="$STATE/uwsgi.pid"
+TOKEN_EXPIRATION=${KEYSTONE_TOKEN_EXPIRATION:-3600}
 PKGS=(keystone uwsgi uwsgi-plugin-python3)
 
 log() { echo "[keystone.sh] $*" >&2; }
@@ -150,11 +152,14 @@ serve() {
     die "port $PORT is already in use by something else (set KEYSTONE_PORT)"
   fi
   rm -f "$PIDFILE"
-  # 1 process, 1 thread: sqlite wants a single writer.
+  # 1 process, 1 thread: sqlite wants a single writer. uwsgi's http-socket does not do
+  # keep-alive but does not say so either: without `Connection: close` a client (python-requests
+  # in keystoneauth) reuses a socket uwsgi already closed and fails with ECONNRESET on a POST.
   uwsgi --plugins-dir /usr/lib/uwsgi/plugins --plugin python3 \
     --http-socket "127.0.0.1:$PORT" --wsgi-file "$wsgi" \
     --master --processes 1 --threads 1 --die-on-term --need-app \
     --buffer-size 65535 \
+    --add-header 'Connection: close' \
     --env "OS_KEYSTONE_CONFIG_DIR=$STATE" --env "OS_KEYSTONE_CONFIG_FILES=$STATE/keystone.conf" \
     --chdir "$STATE" \
     --pidfile "$PIDFILE" --daemonize "$STATE/uwsgi.log"
@@ -224,14 +229,26 @@ EOF
   touch "$STATE/.bootstrapped"
 }
 
+current_expiration() { sed -n 's/^expiration = \([0-9]*\)$/\1/p' "$STATE/keystone.conf" 2>/dev/null; }
+
+set_expiration() {  # [token] expiration is the only line of that name in our keystone.conf
+  [[ $TOKEN_EXPIRATION =~ ^[0-9]+$ ]] || die "KEYSTONE_TOKEN_EXPIRATION must be a number of seconds"
+  sed -i "s/^expiration = .*/expiration = $TOKEN_EXPIRATION/" "$STATE/keystone.conf"
+}
+
 cmd_start() {
-  if our_pid >/dev/null && answers; then log "already running (pid $(our_pid)) at $URL"; return 0; fi
+  if our_pid >/dev/null && answers; then
+    if [[ $(current_expiration) == "$TOKEN_EXPIRATION" ]]; then log "already running (pid $(our_pid)) at $URL"; return 0; fi
+    log "restarting: token expiration $(current_expiration)s -> ${TOKEN_EXPIRATION}s"
+    cmd_stop
+  fi
   if pid=$(our_pid); then log "pid $pid alive but not answering; restarting"; cmd_stop; fi
   if [[ ${KEYSTONE_RESET:-0} == 1 ]]; then log "KEYSTONE_RESET=1: wiping $STATE"; rm -rf "$STATE"; fi
   install_pkgs
   disable_system_service
   setup_state
   touch "$STATE/.initialized"
+  set_expiration
   serve
   bootstrap_api
   log "keystone up at $URL (pid $(our_pid))"
