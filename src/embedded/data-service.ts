@@ -152,6 +152,10 @@ export class DataService {
     if (storeId !== undefined && d.multiStore) {
       const store = d.stores.get(storeId);
       if (store === undefined) throw new BadRequestError(`Store for identifier ${storeId} not found`, { reason: 'unknown_store' });
+      // Glance answers an upload into its read-only http store with 410.
+      if (d.readOnlyStores.has(storeId)) {
+        throw new GoneError('Error in store configuration. Adding images to store is disabled.', { reason: 'read_only_store' });
+      }
       return store;
     }
     return d.stores.get(d.defaultStoreId)!;

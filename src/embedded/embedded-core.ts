@@ -177,6 +177,7 @@ export class EmbeddedCore implements ImageCore {
       id: s.id,
       ...(s.description !== undefined ? { description: s.description } : {}),
       ...(s.id === this.deps.defaultStoreId ? { default: true } : {}),
+      ...(this.deps.readOnlyStores.has(s.id) ? { readOnly: true } : {}),
       type: s.type,
       properties: s.properties,
     }));
