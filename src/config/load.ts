@@ -177,6 +177,7 @@ function validate(cfg: Config, problems: string[]): void {
       if (!/^[A-Za-z0-9_-]{1,64}$/.test(s.id)) problems.push(`stores: id '${s.id}' must be 1-64 of [A-Za-z0-9_-]`);
       if (s.id.startsWith('os_glance')) problems.push(`stores: id '${s.id}' is reserved`);
       if (ids.has(s.id)) problems.push(`stores: duplicate id '${s.id}'`);
+      if (s.readOnly !== undefined && typeof s.readOnly !== 'boolean') problems.push(`stores: readOnly of '${s.id}' must be true or false`);
       ids.add(s.id);
     }
     if (cfg.defaultStore === null) cfg.defaultStore = cfg.stores.find((s) => s.readOnly !== true)?.id ?? cfg.stores[0]?.id ?? null;
@@ -184,6 +185,9 @@ function validate(cfg: Config, problems: string[]): void {
     if (cfg.stores.find((s) => s.id === cfg.defaultStore)?.readOnly === true) problems.push(`defaultStore: '${cfg.defaultStore}' is read-only`);
   } else if (cfg.defaultStore !== null) {
     problems.push('defaultStore: set only together with stores');
+  }
+  for (const key of ['showMultipleLocations', 'showImageDirectUrl', 'v1'] as const) {
+    if (typeof cfg[key] !== 'boolean') problems.push(`${key}: must be true or false`);
   }
   if (cfg.limits.limitParamDefault > cfg.limits.apiLimitMax) problems.push('limits: limitParamDefault exceeds apiLimitMax');
   try {
