@@ -109,6 +109,36 @@ describe('locations with showMultipleLocations and showImageDirectUrl on', () =>
     expect([last.status, last.text]).toEqual([403, expect.stringContaining('Cannot remove last location in the image.')]);
   });
 
+  it("tempest's ImageLocationsTest sequence (v2.0 dialect, #fragment URLs, replace rules)", async () => {
+    const created = await call(h.url, 'POST', '/v2/images', { container_format: 'bare', disk_format: 'raw' }, OWNER);
+    expect([created.json.status, created.json.locations]).toEqual(['queued', []]);
+    const id = created.json.id as string;
+    const http = src.url('/a.iso');
+    const first = { metadata: { foo: 'bar' }, url: http };
+    expect((await patch(h.url, id, [{ add: '/locations/-', value: first }], OWNER, V20)).status).toBe(200);
+    let img = (await call(h.url, 'GET', `/v2/images/${id}`, undefined, OWNER)).json;
+    expect(img.locations).toEqual([first]);
+    expect(img.direct_url).toBe(http);
+    expect([img.status, img.os_hash_algo, img.os_hash_value]).toEqual(['active', null, null]);
+    const second = { metadata: { speed: '88mph' }, url: `${http}#new` };
+    expect((await patch(h.url, id, [{ add: '/locations/-', value: second }], OWNER, V20)).status).toBe(200);
+    img = (await call(h.url, 'GET', `/v2/images/${id}`, undefined, OWNER)).json;
+    expect(img.locations).toEqual([first, second]);
+    expect(img.direct_url).toBe(http);
+    const original = img.locations as Array<{ url: string; metadata: Json }>;
+    expect((await patch(h.url, id, [{ replace: '/locations', value: original }], OWNER, V20)).status).toBe(200);
+    original[0]!.metadata.date = '2015-10-15';
+    expect((await patch(h.url, id, [{ replace: '/locations', value: original }], OWNER, V20)).status).toBe(200);
+    expect((await patch(h.url, id, [{ replace: '/locations', value: [original[0]] }], OWNER, V20)).status).toBe(400);
+    const third = { metadata: original[1]!.metadata, url: `${http}#new3` };
+    expect((await patch(h.url, id, [{ replace: '/locations', value: [original[0], third] }], OWNER, V20)).status).toBe(400);
+    img = (await call(h.url, 'GET', `/v2/images/${id}`, undefined, OWNER)).json;
+    expect(img.locations).toEqual(original);
+    const gopher = await call(h.url, 'POST', '/v2/images', { container_format: 'bare', disk_format: 'raw' }, OWNER);
+    const bad = await patch(h.url, gopher.json.id as string, [{ add: '/locations/-', value: { metadata: { foo: 'bar' }, url: 'gopher://info.cern.ch' } }], OWNER, V20);
+    expect(bad.status).toBe(400);
+  });
+
   it("refuses Glance's invalid cases with its codes and messages", async () => {
     const queued = await newImage(h.url);
     const a = { url: src.url('/a.iso'), metadata: {} };
