@@ -174,3 +174,32 @@ describe('web-download with the default fetch policy (SSRF guard)', () => {
     expect((await call(h.url, 'GET', `/v2/images/${id}/tasks`, undefined, ADMIN)).json).toEqual({ tasks: [] });
   });
 });
+
+describe('web-download from a source that stalls', () => {
+  let h: Harness;
+  let src: Fixture;
+  beforeAll(async () => {
+    src = await Fixture.start();
+    // Headers and a first chunk, then nothing: only the transfer time limit ends this.
+    src.route('/stall', (_req, res) => {
+      res.writeHead(200, { 'content-length': 10_000 });
+      res.write(Buffer.alloc(100));
+    });
+    h = await startHarness({ fetch: { ...DEFAULT_CONFIG.fetch, allow: ['127.0.0.1'], ports: null, totalTimeoutMs: 300 } });
+  });
+  afterAll(async () => {
+    await h.stop();
+    await src.close();
+  });
+
+  it('gives up at the configured total timeout: queued again, the task names the timeout', async () => {
+    const id = await queuedImage(h.url);
+    expect((await call(h.url, 'POST', `/v2/images/${id}/import`, webDownload(src.url('/stall')), ADMIN)).status).toBe(202);
+    const img = await settled(h.url, id);
+    expect(img.status).toBe('queued');
+    const task = await lastTask(h.url, id);
+    expect(task.status).toBe('failure');
+    expect(String(task.message)).toContain('(timeout)');
+    expect(await src.waitForNoSockets()).toBe(0);
+  });
+});
