@@ -195,27 +195,8 @@ export class DataService {
     }
   }
 
-  /** The smaller of the size cap and what is left of the owner's storage quota. */
-  private byteLimit(owner: string | null): { maxBytes: number; tooLarge: (n: number) => Error } {
-    const { imageSizeCap, userStorageQuota } = this.deps.limits;
-    if (userStorageQuota > 0 && owner !== null) {
-      const remaining = Math.max(0, userStorageQuota - this.deps.images.usage(owner));
-      if (remaining < imageSizeCap) {
-        return {
-          maxBytes: remaining,
-          tooLarge: (n) =>
-            new PayloadTooLargeError(
-              `Image exceeds the storage quota: The size of the data ${n} will exceed the limit. ${remaining} bytes remaining.`,
-              { reason: 'quota' },
-            ),
-        };
-      }
-    }
-    return {
-      maxBytes: imageSizeCap,
-      tooLarge: () =>
-        new PayloadTooLargeError('The incoming image is too large: The provided image is too large.', { reason: 'size_cap' }),
-    };
+  private byteLimit(owner: string | null): ByteLimit {
+    return byteLimit(this.deps, owner, 0);
   }
 
   /** Puts an image whose transfer failed back where it was (v2: queued; v1: killed). */
@@ -227,6 +208,36 @@ export class DataService {
       saveImage(d, { ...current, status: to, size: null, virtual_size: null, updated_at: d.now() }, false);
     })();
   }
+}
+
+export interface ByteLimit {
+  maxBytes: number;
+  tooLarge: (n: number) => Error;
+}
+
+/**
+ * The smaller of the size cap and what is left of the owner's storage quota; `counted` is what
+ * the usage already includes of the image being written (an import's staged size).
+ */
+export function byteLimit(deps: EmbeddedDeps, owner: string | null, counted: number): ByteLimit {
+  const { imageSizeCap, userStorageQuota } = deps.limits;
+  if (userStorageQuota > 0 && owner !== null) {
+    const remaining = Math.max(0, userStorageQuota - deps.images.usage(owner) + counted);
+    if (remaining < imageSizeCap) {
+      return {
+        maxBytes: remaining,
+        tooLarge: (n) =>
+          new PayloadTooLargeError(
+            `Image exceeds the storage quota: The size of the data ${n} will exceed the limit. ${remaining} bytes remaining.`,
+            { reason: 'quota' },
+          ),
+      };
+    }
+  }
+  return {
+    maxBytes: imageSizeCap,
+    tooLarge: () => new PayloadTooLargeError('The incoming image is too large: The provided image is too large.', { reason: 'size_cap' }),
+  };
 }
 
 /** Both formats must be set before data moves (import words it as a 409). */

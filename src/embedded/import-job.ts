@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
-import { BadRequestError } from '../core/errors.js';
 import type { Image } from '../core/image.js';
 import { ingest } from '../store/ingest.js';
 import type { IngestResult } from '../store/store.js';
 import { saveImage, type EmbeddedDeps } from './deps.js';
 import { fetchErrorToCore } from './fetch-errors.js';
+import { byteLimit, type ByteLimit } from './data-service.js';
 import { mergeStoreList } from './import-stores.js';
 import { inspectVirtualSize, readAll } from './virtual-size.js';
 
@@ -52,6 +52,7 @@ export class ImportJob {
   private readonly committed: string[] = [];
   private expected: IngestResult | null = null;
   private staged = false;
+  private limit: ByteLimit | undefined;
   private readonly copy: boolean;
 
   constructor(
@@ -130,12 +131,11 @@ export class ImportJob {
   }
 
   private ingestOptions() {
-    return {
-      maxBytes: this.d.limits.imageSizeCap,
-      tooLarge: () => new BadRequestError('The incoming image is too large: The provided image is too large.'),
-      signal: this.signal,
-      hashers: this.d.hashPool,
-    };
+    // The owner's storage quota binds imported bytes as it binds uploads (a copy adds no usage).
+    const { maxBytes, tooLarge } = this.copy
+      ? byteLimit(this.d, null, 0)
+      : (this.limit ??= byteLimit(this.d, this.plan.image.owner, this.plan.image.size ?? 0));
+    return { maxBytes, tooLarge, signal: this.signal, hashers: this.d.hashPool };
   }
 
   /** The image row if this job still holds its lock. */

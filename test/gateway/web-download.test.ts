@@ -203,3 +203,43 @@ describe('web-download from a source that stalls', () => {
     expect(await src.waitForNoSockets()).toBe(0);
   });
 });
+
+describe('imports count against the owner storage quota', () => {
+  let h: Harness;
+  let src: Fixture;
+  const P1 = { 'X-Project-Id': 'p1', 'X-Roles': 'member' };
+  beforeAll(async () => {
+    src = await Fixture.start();
+    src.route('/img', (_req, res) => {
+      res.writeHead(200, { 'content-length': DATA.length });
+      res.end(DATA);
+    });
+    h = await startHarness({
+      fetch: { ...DEFAULT_CONFIG.fetch, allow: ['127.0.0.1'], ports: null },
+      limits: { ...DEFAULT_CONFIG.limits, userStorageQuota: 50_000 },
+    });
+  });
+  afterAll(async () => {
+    await h.stop();
+    await src.close();
+  });
+
+  it('web-download and glance-direct stop at the quota; the first import fits', async () => {
+    const create = async () => (await call(h.url, 'POST', '/v2/images', { disk_format: 'raw', container_format: 'bare' }, P1)).json.id as string;
+    const first = await create();
+    expect((await call(h.url, 'POST', `/v2/images/${first}/import`, webDownload(src.url('/img')), P1)).status).toBe(202);
+    expect((await settled(h.url, first, P1)).status).toBe('active');
+    const second = await create();
+    expect((await call(h.url, 'POST', `/v2/images/${second}/import`, webDownload(src.url('/img')), P1)).status).toBe(202);
+    expect((await settled(h.url, second, P1)).status).toBe('queued');
+    const task = await lastTask(h.url, second);
+    expect(task.status).toBe('failure');
+    expect(String(task.message)).toContain('Image exceeds the storage quota');
+    // Staging does not count against the quota; importing the staged bytes does.
+    const third = await create();
+    expect((await call(h.url, 'PUT', `/v2/images/${third}/stage`, DATA, P1)).status).toBe(204);
+    expect((await call(h.url, 'POST', `/v2/images/${third}/import`, { method: { name: 'glance-direct' } }, P1)).status).toBe(202);
+    expect((await settled(h.url, third, P1)).status).toBe('queued');
+    expect(String((await lastTask(h.url, third)).message)).toContain('Image exceeds the storage quota');
+  });
+});
