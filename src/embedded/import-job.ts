@@ -81,14 +81,17 @@ export class ImportJob {
           this.storeFailed(storeId);
         }
       }
+      // Cleaned up while the lock is still held: once it is released, nothing is left to do.
+      await this.dropStaging();
       this.finish();
     } catch (e) {
       await this.fail(e);
-    } finally {
-      if (!this.copy || this.staged) {
-        await this.d.staging.remove(this.plan.image.id, AbortSignal.timeout(CLEANUP_TIMEOUT_MS)).catch(() => undefined);
-      }
     }
+  }
+
+  private async dropStaging(): Promise<void> {
+    if (this.copy && !this.staged) return;
+    await this.d.staging.remove(this.plan.image.id, AbortSignal.timeout(CLEANUP_TIMEOUT_MS)).catch(() => undefined);
   }
 
   /** Where the bytes come from; sets `expected` when they are known in advance. */
@@ -233,13 +236,27 @@ export class ImportJob {
       d.logger.error({ err: e, image_id: plan.image.id, task_id: plan.taskId }, 'import failed');
     }
     const failedStore = e instanceof ImportFailed ? e.store : null;
+    const ours = (cur: Image | undefined): cur is Image => cur !== undefined && !cur.deleted && cur.properties[IMPORT_LOCK] === plan.taskId;
+    // First the image stops naming the stores this job wrote, then their bytes go, and only then
+    // is the lock released: a client that sees the lock gone sees the final state.
     const stillUsed = d.db.transaction((): string[] => {
       const cur = d.images.get(plan.image.id);
-      if (cur !== undefined && !cur.deleted && cur.properties[IMPORT_LOCK] === plan.taskId) {
+      if (ours(cur)) saveImage(d, { ...cur, stores: cur.stores.filter((s) => !this.committed.includes(s)), updated_at: d.now() });
+      // Whoever took the lock over may have recorded the same stores: their blobs stay.
+      const after = d.images.get(plan.image.id);
+      return after === undefined || after.deleted ? [] : after.stores;
+    })();
+    for (const storeId of this.committed.filter((s) => !stillUsed.includes(s))) {
+      await d.stores.get(storeId)?.remove(plan.image.id, AbortSignal.timeout(CLEANUP_TIMEOUT_MS)).catch(() => undefined);
+    }
+    await this.dropStaging();
+    d.db.transaction(() => {
+      const cur = d.images.get(plan.image.id);
+      if (ours(cur)) {
         const { [IMPORT_LOCK]: _lock, ...props } = cur.properties;
         props.os_glance_importing_to_stores = mergeStoreList(props.os_glance_importing_to_stores, plan.targets, true);
         props.os_glance_failed_import = mergeStoreList(props.os_glance_failed_import, d.multiStore && failedStore !== null ? [failedStore] : []);
-        const next: Image = { ...cur, properties: props, stores: cur.stores.filter((s) => !this.committed.includes(s)), updated_at: d.now() };
+        const next: Image = { ...cur, properties: props, updated_at: d.now() };
         if (!this.copy && cur.status === 'importing') {
           Object.assign(next, { status: plan.failStatus, size: null, virtual_size: null, checksum: null, os_hash_algo: null, os_hash_value: null });
         }
@@ -248,13 +265,7 @@ export class ImportJob {
       d.db.prepare('DELETE FROM staging WHERE image_id = ?').run(plan.image.id);
       const now = d.now();
       d.tasks.finish(plan.taskId, 'failure', null, message, now, now + TASK_TTL_MS);
-      // Whoever took the lock over may have recorded the same stores: their blobs stay.
-      const after = d.images.get(plan.image.id);
-      return after === undefined || after.deleted ? [] : after.stores;
     })();
-    for (const storeId of this.committed.filter((s) => !stillUsed.includes(s))) {
-      await d.stores.get(storeId)?.remove(plan.image.id, AbortSignal.timeout(CLEANUP_TIMEOUT_MS)).catch(() => undefined);
-    }
   }
 }
 

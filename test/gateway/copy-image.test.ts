@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/config.js';
 import { Fixture } from '../fetch/fixture-server.js';
@@ -23,6 +24,7 @@ describe('copy-image and multi-store imports', () => {
   let h: Harness;
   let src: Fixture;
   let release: (() => void) | null = null;
+  let release2: (() => void) | null = null;
   const slow = randomBytes(3000);
 
   beforeAll(async () => {
@@ -32,6 +34,11 @@ describe('copy-image and multi-store imports', () => {
       res.writeHead(200, { 'content-length': slow.length });
       res.write(slow.subarray(0, 1500));
       release = () => res.end(slow.subarray(1500));
+    });
+    src.route('/slow2', (_req, res: ServerResponse) => {
+      res.writeHead(200, { 'content-length': slow.length });
+      res.write(slow.subarray(0, 1500));
+      release2 = () => res.end(slow.subarray(1500));
     });
     h = await startHarness({
       stores: STORES,
@@ -274,6 +281,31 @@ describe('copy-image and multi-store imports', () => {
     await expectBlob(id, 'fast', slow);
     await expectBlob(id, 'cheap', slow);
     expect(existsSync(join(h.dataDir, 'staging', id.slice(0, 2), id))).toBe(false);
+  });
+  it('an image deleted while its import runs keeps no bytes anywhere; the task fails', async () => {
+    const c = await call(h.url, 'POST', '/v2/images', { disk_format: 'raw', container_format: 'bare' }, OWNER);
+    const id = c.json.id as string;
+    const body = { method: { name: 'web-download', uri: src.url('/slow2') }, stores: ['fast', 'cheap'] };
+    expect((await call(h.url, 'POST', `/v2/images/${id}/import`, body, OWNER)).status).toBe(202);
+    for (let i = 0; i < 400 && release2 === null; i++) await new Promise((r) => setTimeout(r, 25));
+    expect((await call(h.url, 'DELETE', `/v2/images/${id}`, undefined, OWNER)).status).toBe(204);
+    release2!();
+    // The image's task list is gone with the image (404): read the task row itself.
+    const db = new Database(join(h.dataDir, 'glance-gateway.sqlite'), { readonly: true });
+    let task: { status: string; message: string } | undefined;
+    try {
+      for (let i = 0; i < 400; i++) {
+        task = db.prepare<[string], { status: string; message: string }>('SELECT status, message FROM tasks WHERE image_id = ?').get(id);
+        if (task?.status !== 'processing') break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    } finally {
+      db.close();
+    }
+    expect(task).toEqual({ status: 'failure', message: 'Image has been deleted, aborting import.' });
+    for (const store of ['fast', 'cheap']) expect(hasBlob(id, store)).toBe(false);
+    expect(existsSync(join(h.dataDir, 'staging', id.slice(0, 2), id))).toBe(false);
+    expect((await call(h.url, 'GET', `/v2/images/${id}`, undefined, ADMIN)).status).toBe(404);
   });
 });
 
