@@ -12,7 +12,7 @@ import {
 } from '../core/errors.js';
 import { DECLARED_CHECKSUM, DECLARED_SIZE, type Image } from '../core/image.js';
 import { resolveRange, type ByteRangeRequest } from '../core/range.js';
-import { assertFormatsForData, missingFormats } from '../core/state.js';
+import { assertFormatsForData } from '../core/state.js';
 import { ingest } from '../store/ingest.js';
 import type { BlobStore } from '../store/store.js';
 import type { IngestResult } from '../store/store.js';
@@ -238,13 +238,6 @@ export function byteLimit(deps: EmbeddedDeps, owner: string | null, counted: num
     maxBytes: imageSizeCap,
     tooLarge: () => new PayloadTooLargeError('The incoming image is too large: The provided image is too large.', { reason: 'size_cap' }),
   };
-}
-
-/** Both formats must be set before data moves (import words it as a 409). */
-export function assertFormats(image: Image, suffix: string, ErrorClass: typeof BadRequestError | typeof ConflictError): void {
-  const missing = missingFormats(image);
-  if (missing.length === 0) return;
-  throw new ErrorClass(`${missing.length === 1 ? 'Property' : 'Properties'} ${missing.join(', ')} must be set ${suffix}`);
 }
 
 function mapWriteError(e: unknown, signal: AbortSignal): unknown {

@@ -5,7 +5,6 @@ import { BadRequestError, ConflictError } from '../core/errors.js';
 import type { Image } from '../core/image.js';
 import { FetchRefusedError } from '../fetch/errors.js';
 import { loadVisible, saveImage, type EmbeddedDeps } from './deps.js';
-import { assertFormats } from './data-service.js';
 import { ImportJob, IMPORT_LOCK, type ImportPlan } from './import-job.js';
 import { importTargets, mergeStoreList } from './import-stores.js';
 
@@ -32,20 +31,15 @@ export class ImportService {
         throw new BadRequestError(`'${key}' must be boolean value only`);
       }
     }
-    // Checked before anything is reserved: a refused URL is a synchronous 400, never a task.
-    const uri = method === 'web-download' ? await this.checkUri(req.method.uri, signal) : undefined;
+    // Glance checks the URI last; it is checked (DNS included) only for a caller who may import
+    // into this image, before anything is reserved, so a refused URL is a 400, never a task.
+    let uri: string | undefined;
+    if (method === 'web-download') {
+      d.db.transaction(() => this.admissible(ctx, id, req))();
+      uri = await this.checkUri(req.method.uri, signal);
+    }
     const plan = d.db.transaction((): ImportPlan | null => {
-      const image = loadVisible(d, ctx, id, `No image found with ID ${id}`);
-      this.assertImportable(image, method);
-      assertFormats(image, 'before import', ConflictError);
-      if (method === 'copy-image') {
-        d.policy.enforce('copy_image', ctx, { owner: image.owner });
-      } else {
-        d.policy.assertWritable(ctx);
-        d.policy.assertOwnerOrAdmin(image, ctx, 'You do not own this image');
-      }
-      const stolen = this.lockHolder(image);
-      const targets = importTargets(d, req, image);
+      const { image, stolen, targets } = this.admissible(ctx, id, req);
       if (targets.length === 0) return null;
       const taskId = randomUUID();
       const now = d.now();
@@ -96,6 +90,25 @@ export class ImportService {
 
   close(): void {
     this.abort.abort();
+  }
+
+  /** Everything Glance checks before it takes the lock, in its order (spec v2 §7.2 rows 7-18). */
+  private admissible(ctx: RequestContext, id: string, req: ImportRequest): { image: Image; stolen: string | null; targets: string[] } {
+    const d = this.deps;
+    const method = req.method.name;
+    const image = loadVisible(d, ctx, id, `No image found with ID ${id}`);
+    this.assertImportable(image, method);
+    for (const key of ['container_format', 'disk_format'] as const) {
+      if (!image[key]) throw new ConflictError(`'${key}' needs to be set before import`);
+    }
+    if (method === 'copy-image') {
+      d.policy.enforce('copy_image', ctx, { owner: image.owner });
+    } else {
+      d.policy.assertWritable(ctx);
+      d.policy.assertOwnerOrAdmin(image, ctx, 'You do not own this image');
+    }
+    const stolen = this.lockHolder(image);
+    return { image, stolen, targets: importTargets(d, req, image) };
   }
 
   /** Glance's status checks, in its order (spec v2 §7.2 rows 8-11). */

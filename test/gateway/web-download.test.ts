@@ -131,7 +131,10 @@ describe('web-download from a loopback fixture the configuration allows', () => 
     expect(noUri.json.message).toContain('URI for web-download does not pass filtering: undefined');
     const bare = (await call(h.url, 'POST', '/v2/images', {}, ADMIN)).json.id as string;
     const noFormats = await call(h.url, 'POST', `/v2/images/${bare}/import`, webDownload(src.url('/img')), ADMIN);
-    expect(noFormats.status).toBe(409);
+    expect([noFormats.status, noFormats.json.message]).toEqual([409, expect.stringContaining("'container_format' needs to be set before import")]);
+    const containerOnly = (await call(h.url, 'POST', '/v2/images', { container_format: 'bare' }, ADMIN)).json.id as string;
+    const noDisk = await call(h.url, 'POST', `/v2/images/${containerOnly}/import`, webDownload(src.url('/img')), ADMIN);
+    expect([noDisk.status, noDisk.json.message]).toEqual([409, expect.stringContaining("'disk_format' needs to be set before import")]);
   });
 
   it('all_stores_must_succeed=false needs several stores: 400', async () => {
