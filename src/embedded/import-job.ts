@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import type { Image } from '../core/image.js';
 import { ingest } from '../store/ingest.js';
 import type { IngestResult } from '../store/store.js';
@@ -11,6 +11,8 @@ import { inspectVirtualSize, readAll } from './virtual-size.js';
 export const IMPORT_LOCK = 'os_glance_import_task';
 const TASK_TTL_MS = 48 * 3600 * 1000;
 const CLEANUP_TIMEOUT_MS = 30_000;
+/** How often a running import reports `Copied N MiB` in its task message. */
+const PROGRESS_STEP = 8 * 1048576;
 
 export interface ImportPlan {
   image: Image;
@@ -158,7 +160,7 @@ export class ImportJob {
     const writer = await store.begin(id, signal);
     let result: IngestResult;
     try {
-      result = await ingest(await open(), writer, this.ingestOptions());
+      result = await ingest(this.reporting(await open()), writer, this.ingestOptions());
       const want = this.expected;
       if (want !== null && (want.size !== result.size || want.md5 !== result.md5 || want.sha512 !== result.sha512)) {
         throw new Error(`The data written to store ${storeId} do not match the image's size and checksums`);
@@ -191,6 +193,24 @@ export class ImportJob {
       saveImage(d, next);
       d.tasks.setStatus(this.plan.taskId, 'processing', copied(result.size), d.now());
     })();
+  }
+
+  /** The bytes of `source`, with the task's message following their progress as Glance's does. */
+  private reporting(source: Readable): Readable {
+    let seen = 0;
+    let next = PROGRESS_STEP;
+    const meter = new Transform({
+      transform: (chunk: Buffer, _enc, done) => {
+        seen += chunk.length;
+        if (seen >= next) {
+          next = seen - (seen % PROGRESS_STEP) + PROGRESS_STEP;
+          this.d.tasks.setStatus(this.plan.taskId, 'processing', copied(seen), this.d.now());
+        }
+        done(null, chunk);
+      },
+    });
+    // Errors and destruction travel both ways between the source and the meter.
+    return pipeline(source, meter, () => undefined);
   }
 
   private storeFailed(storeId: string): void {

@@ -25,6 +25,8 @@ describe('copy-image and multi-store imports', () => {
   let src: Fixture;
   let release: (() => void) | null = null;
   let release2: (() => void) | null = null;
+  let release3: (() => void) | null = null;
+  const big = randomBytes(9 * 1048576 + 1000);
   const slow = randomBytes(3000);
 
   beforeAll(async () => {
@@ -34,6 +36,11 @@ describe('copy-image and multi-store imports', () => {
       res.writeHead(200, { 'content-length': slow.length });
       res.write(slow.subarray(0, 1500));
       release = () => res.end(slow.subarray(1500));
+    });
+    src.route('/big-slow', (_req, res: ServerResponse) => {
+      res.writeHead(200, { 'content-length': big.length });
+      res.write(big.subarray(0, 9 * 1048576));
+      release3 = () => res.end(big.subarray(9 * 1048576));
     });
     src.route('/slow2', (_req, res: ServerResponse) => {
       res.writeHead(200, { 'content-length': slow.length });
@@ -307,6 +314,24 @@ describe('copy-image and multi-store imports', () => {
     expect(existsSync(join(h.dataDir, 'staging', id.slice(0, 2), id))).toBe(false);
     expect((await call(h.url, 'GET', `/v2/images/${id}`, undefined, ADMIN)).status).toBe(404);
   });
+  it("reports progress in the task message while bytes move ('Copied N MiB')", async () => {
+    const c = await call(h.url, 'POST', '/v2/images', { disk_format: 'raw', container_format: 'bare' }, OWNER);
+    const id = c.json.id as string;
+    const body = { method: { name: 'web-download', uri: src.url('/big-slow') }, stores: ['cheap'] };
+    expect((await call(h.url, 'POST', `/v2/images/${id}/import`, body, OWNER)).status).toBe(202);
+    let message = '';
+    for (let i = 0; i < 800 && message !== 'Copied 8 MiB'; i++) {
+      message = String((await lastTask(h.url, id)).message);
+      if (message !== 'Copied 8 MiB') await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(message).toBe('Copied 8 MiB');
+    expect((await lastTask(h.url, id)).status).toBe('processing');
+    release3!();
+    const img = await settled(h.url, id, OWNER);
+    expect([img.status, img.stores, img.checksum]).toEqual(['active', 'cheap', md5(big)]);
+    expect((await lastTask(h.url, id)).message).toBe('Copied 9 MiB');
+  });
+
 });
 
 describe('copy-image when every store already holds the image', () => {
