@@ -11,6 +11,8 @@ export interface StoreConfig {
   id: string;
   path: string;
   description?: string;
+  /** Serves the bytes it holds but accepts none (Glance's http store is read-only). */
+  readOnly?: boolean;
 }
 
 export interface Limits {
@@ -63,6 +65,10 @@ export interface Config {
   diskFormats: string[];
   containerFormats: string[];
   publicEndpoint: string | null;
+  /** Glance show_multiple_locations: `locations` in image documents and the /locations PATCH ops. */
+  showMultipleLocations: boolean;
+  /** Glance show_image_direct_url: `direct_url` (the first location) in image documents. */
+  showImageDirectUrl: boolean;
   /** Entries in the image metadata cache. */
   cacheSize: number;
   /** How long SIGTERM waits for in-flight requests. */
@@ -136,6 +142,8 @@ export const DEFAULT_CONFIG: Config = {
   diskFormats: ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop'],
   containerFormats: ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 'compressed'],
   publicEndpoint: null,
+  showMultipleLocations: false,
+  showImageDirectUrl: false,
   cacheSize: 10000,
   shutdownTimeoutMs: 30000,
   logLevel: 'info',

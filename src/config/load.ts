@@ -30,7 +30,7 @@ const INT_LIMITS: Array<[string, keyof Limits, number]> = [
   ['MAX_URL_LENGTH', 'maxUrlLength', 64],
 ];
 
-const KNOWN_IMPORT_METHODS = ['glance-direct', 'web-download'];
+const KNOWN_IMPORT_METHODS = ['glance-direct', 'web-download', 'copy-image'];
 
 /**
  * Builds the configuration from defaults, then the optional JSON config file, then the
@@ -125,13 +125,17 @@ export function loadConfig(env: Env, fileText: string | null, filePath = 'config
   cfg.fetch.maxRedirects = int('FETCH_MAX_REDIRECTS', 0) ?? cfg.fetch.maxRedirects;
   cfg.fetch.connectTimeoutMs = int('FETCH_CONNECT_TIMEOUT_MS', 1) ?? cfg.fetch.connectTimeoutMs;
   cfg.fetch.totalTimeoutMs = int('FETCH_TOTAL_TIMEOUT_MS', 0) ?? cfg.fetch.totalTimeoutMs;
+  const flag = (name: string): boolean | undefined => {
+    const raw = get(name);
+    return raw === undefined ? undefined : !['0', 'false', 'no', 'off'].includes(raw.toLowerCase());
+  };
   cfg.tasks.concurrency = int('TASK_CONCURRENCY', 1) ?? cfg.tasks.concurrency;
   cfg.tasks.timeToLiveHours = int('TASK_TTL_HOURS', 0) ?? cfg.tasks.timeToLiveHours;
-  const ownerAccess = get('TASKS_OWNER_ACCESS');
-  if (ownerAccess !== undefined) cfg.tasks.ownerAccess = !['0', 'false', 'no', 'off'].includes(ownerAccess.toLowerCase());
+  cfg.tasks.ownerAccess = flag('TASKS_OWNER_ACCESS') ?? cfg.tasks.ownerAccess;
   cfg.containers.projectQuota = int('CONTAINER_QUOTA', 0) ?? cfg.containers.projectQuota;
-  const v1 = get('V1');
-  if (v1 !== undefined) cfg.v1 = !['0', 'false', 'no', 'off'].includes(v1.toLowerCase());
+  cfg.v1 = flag('V1') ?? cfg.v1;
+  cfg.showMultipleLocations = flag('SHOW_MULTIPLE_LOCATIONS') ?? cfg.showMultipleLocations;
+  cfg.showImageDirectUrl = flag('SHOW_IMAGE_DIRECT_URL') ?? cfg.showImageDirectUrl;
   cfg.policy = loadPolicy(fromFile.policy, get('POLICY_FILE'), filePath, readFile, problems);
 
   validate(cfg, problems);
@@ -187,7 +191,10 @@ function parseStores(raw: string, problems: string[]): StoreConfig[] {
       problems.push(`${PREFIX}STORES: entry '${entry}' must look like id:path`);
       continue;
     }
-    stores.push({ id: entry.slice(0, at), path: entry.slice(at + 1) });
+    // A trailing `:ro` marks a read-only store (id:path:ro).
+    const rest = entry.slice(at + 1);
+    const readOnly = rest.endsWith(':ro');
+    stores.push({ id: entry.slice(0, at), path: readOnly ? rest.slice(0, -3) : rest, ...(readOnly ? { readOnly } : {}) });
   }
   return stores;
 }
@@ -212,12 +219,17 @@ function validate(cfg: Config, problems: string[]): void {
       if (!/^[A-Za-z0-9_-]{1,64}$/.test(s.id)) problems.push(`stores: id '${s.id}' must be 1-64 of [A-Za-z0-9_-]`);
       if (s.id.startsWith('os_glance')) problems.push(`stores: id '${s.id}' is reserved`);
       if (ids.has(s.id)) problems.push(`stores: duplicate id '${s.id}'`);
+      if (s.readOnly !== undefined && typeof s.readOnly !== 'boolean') problems.push(`stores: readOnly of '${s.id}' must be true or false`);
       ids.add(s.id);
     }
-    if (cfg.defaultStore === null) cfg.defaultStore = cfg.stores[0]?.id ?? null;
+    if (cfg.defaultStore === null) cfg.defaultStore = cfg.stores.find((s) => s.readOnly !== true)?.id ?? cfg.stores[0]?.id ?? null;
     else if (!ids.has(cfg.defaultStore)) problems.push(`defaultStore: '${cfg.defaultStore}' is not a configured store`);
+    if (cfg.stores.find((s) => s.id === cfg.defaultStore)?.readOnly === true) problems.push(`defaultStore: '${cfg.defaultStore}' is read-only`);
   } else if (cfg.defaultStore !== null) {
     problems.push('defaultStore: set only together with stores');
+  }
+  for (const key of ['showMultipleLocations', 'showImageDirectUrl', 'v1'] as const) {
+    if (typeof cfg[key] !== 'boolean') problems.push(`${key}: must be true or false`);
   }
   if (cfg.limits.limitParamDefault > cfg.limits.apiLimitMax) problems.push('limits: limitParamDefault exceeds apiLimitMax');
   try {

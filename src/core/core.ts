@@ -36,6 +36,12 @@ export interface ImageCore {
    */
   checkExternalUrl(url: string, signal: AbortSignal): Promise<void>;
 
+  /**
+   * The URL an image's copy in a store is shown as in `locations` (show_multiple_locations), or
+   * null when the store has none to show. Optional: a core without own stores has no such URLs.
+   */
+  locationUrl?(storeId: string, imageId: string): string | null;
+
   /** Removes the image's bytes from one store of several (v2 2.10); 403 when it is the only one. */
   deleteImageFromStore(ctx: RequestContext, id: string, storeId: string, signal: AbortSignal): Promise<void>;
 

@@ -50,6 +50,8 @@ export async function createEmbeddedCore(
     stores,
     defaultStoreId: config.stores === null ? SINGLE_STORE_ID : config.defaultStore!,
     multiStore: config.stores !== null,
+    readOnlyStores: new Set((config.stores ?? []).filter((s) => s.readOnly === true).map((s) => s.id)),
+    showMultipleLocations: config.showMultipleLocations,
     staging: new FileStore({ id: 'os_glance_staging_store', root: join(dataDir, 'staging') }),
     hashPool: new HashPool({ size: config.hashWorkers }),
     fetcher: new UrlFetcher({
@@ -63,7 +65,8 @@ export async function createEmbeddedCore(
     }),
     limits: config.limits,
     formats: { disk: config.diskFormats, container: config.containerFormats },
-    importMethods: config.importMethods,
+    // copy-image copies between stores: meaningless with one (Glance's would fail on it).
+    importMethods: config.importMethods.filter((m) => m !== 'copy-image' || (config.stores?.length ?? 0) > 1),
     now: () => Date.now(),
     logger,
     background: new Set(),

@@ -12,7 +12,7 @@ import {
 } from '../core/errors.js';
 import { DECLARED_CHECKSUM, DECLARED_SIZE, type Image } from '../core/image.js';
 import { resolveRange, type ByteRangeRequest } from '../core/range.js';
-import { assertFormatsForData, missingFormats } from '../core/state.js';
+import { assertFormatsForData } from '../core/state.js';
 import { ingest } from '../store/ingest.js';
 import type { BlobStore } from '../store/store.js';
 import type { IngestResult } from '../store/store.js';
@@ -152,6 +152,10 @@ export class DataService {
     if (storeId !== undefined && d.multiStore) {
       const store = d.stores.get(storeId);
       if (store === undefined) throw new BadRequestError(`Store for identifier ${storeId} not found`, { reason: 'unknown_store' });
+      // Glance answers an upload into its read-only http store with 410.
+      if (d.readOnlyStores.has(storeId)) {
+        throw new GoneError('Error in store configuration. Adding images to store is disabled.', { reason: 'read_only_store' });
+      }
       return store;
     }
     return d.stores.get(d.defaultStoreId)!;
@@ -191,27 +195,8 @@ export class DataService {
     }
   }
 
-  /** The smaller of the size cap and what is left of the owner's storage quota. */
-  private byteLimit(owner: string | null): { maxBytes: number; tooLarge: (n: number) => Error } {
-    const { imageSizeCap, userStorageQuota } = this.deps.limits;
-    if (userStorageQuota > 0 && owner !== null) {
-      const remaining = Math.max(0, userStorageQuota - this.deps.images.usage(owner));
-      if (remaining < imageSizeCap) {
-        return {
-          maxBytes: remaining,
-          tooLarge: (n) =>
-            new PayloadTooLargeError(
-              `Image exceeds the storage quota: The size of the data ${n} will exceed the limit. ${remaining} bytes remaining.`,
-              { reason: 'quota' },
-            ),
-        };
-      }
-    }
-    return {
-      maxBytes: imageSizeCap,
-      tooLarge: () =>
-        new PayloadTooLargeError('The incoming image is too large: The provided image is too large.', { reason: 'size_cap' }),
-    };
+  private byteLimit(owner: string | null): ByteLimit {
+    return byteLimit(this.deps, owner, 0);
   }
 
   /** Puts an image whose transfer failed back where it was (v2: queued; v1: killed). */
@@ -225,11 +210,34 @@ export class DataService {
   }
 }
 
-/** Both formats must be set before data moves (import words it as a 409). */
-export function assertFormats(image: Image, suffix: string, ErrorClass: typeof BadRequestError | typeof ConflictError): void {
-  const missing = missingFormats(image);
-  if (missing.length === 0) return;
-  throw new ErrorClass(`${missing.length === 1 ? 'Property' : 'Properties'} ${missing.join(', ')} must be set ${suffix}`);
+export interface ByteLimit {
+  maxBytes: number;
+  tooLarge: (n: number) => Error;
+}
+
+/**
+ * The smaller of the size cap and what is left of the owner's storage quota; `counted` is what
+ * the usage already includes of the image being written (an import's staged size).
+ */
+export function byteLimit(deps: EmbeddedDeps, owner: string | null, counted: number): ByteLimit {
+  const { imageSizeCap, userStorageQuota } = deps.limits;
+  if (userStorageQuota > 0 && owner !== null) {
+    const remaining = Math.max(0, userStorageQuota - deps.images.usage(owner) + counted);
+    if (remaining < imageSizeCap) {
+      return {
+        maxBytes: remaining,
+        tooLarge: (n) =>
+          new PayloadTooLargeError(
+            `Image exceeds the storage quota: The size of the data ${n} will exceed the limit. ${remaining} bytes remaining.`,
+            { reason: 'quota' },
+          ),
+      };
+    }
+  }
+  return {
+    maxBytes: imageSizeCap,
+    tooLarge: () => new PayloadTooLargeError('The incoming image is too large: The provided image is too large.', { reason: 'size_cap' }),
+  };
 }
 
 function mapWriteError(e: unknown, signal: AbortSignal): unknown {

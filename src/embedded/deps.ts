@@ -26,12 +26,17 @@ export interface EmbeddedDeps {
   stores: Map<string, BlobStore>;
   defaultStoreId: string;
   multiStore: boolean;
+  /** Stores that serve bytes but accept none. */
+  readOnlyStores: ReadonlySet<string>;
+  /** show_multiple_locations: the /locations PATCH ops are allowed. */
+  showMultipleLocations: boolean;
   staging: BlobStore;
   hashPool: HashPool;
   /** Outbound fetches (locations, web-download), behind the SSRF guard. */
   fetcher: UrlFetcher;
   limits: Limits;
   formats: { disk: readonly string[]; container: readonly string[] };
+  /** The methods offered: configured ones, copy-image only with several stores. */
   importMethods: readonly string[];
   now: () => number;
   logger: Logger;

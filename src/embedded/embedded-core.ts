@@ -23,6 +23,7 @@ import type { EmbeddedDeps } from './deps.js';
 import { ImageService } from './image-service.js';
 import { ImportService } from './import-service.js';
 import { MemberService } from './member-service.js';
+import { LocationService } from './location-service.js';
 
 /**
  * The embedded core: SQLite metadata behind an LRU cache, bytes in local file stores.
@@ -34,12 +35,14 @@ export class EmbeddedCore implements ImageCore {
   private readonly data: DataService;
   private readonly memberService: MemberService;
   private readonly imports: ImportService;
+  private readonly locations: LocationService;
 
   constructor(private readonly deps: EmbeddedDeps) {
     this.imageService = new ImageService(deps);
     this.data = new DataService(deps);
     this.memberService = new MemberService(deps);
     this.imports = new ImportService(deps);
+    this.locations = new LocationService(deps);
   }
 
   async createImage(ctx: RequestContext, input: ImageCreateInput, signal: AbortSignal, options?: CreateOptions): Promise<Image> {
@@ -59,7 +62,12 @@ export class EmbeddedCore implements ImageCore {
 
   async updateImage(ctx: RequestContext, id: string, ops: PatchOp[], signal: AbortSignal): Promise<Image> {
     signal.throwIfAborted();
-    return this.imageService.update(ctx, id, ops);
+    if (!this.deps.showMultipleLocations) return this.imageService.update(ctx, id, ops);
+    return this.locations.patch(ctx, id, ops, (options) => this.imageService.update(ctx, id, ops, options), signal);
+  }
+
+  locationUrl(storeId: string, imageId: string): string | null {
+    return this.locations.storeUrl(storeId, imageId);
   }
 
   async deleteImage(ctx: RequestContext, id: string, signal: AbortSignal): Promise<void> {
@@ -177,6 +185,7 @@ export class EmbeddedCore implements ImageCore {
       id: s.id,
       ...(s.description !== undefined ? { description: s.description } : {}),
       ...(s.id === this.deps.defaultStoreId ? { default: true } : {}),
+      ...(this.deps.readOnlyStores.has(s.id) ? { readOnly: true } : {}),
       type: s.type,
       properties: s.properties,
     }));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../core/context.js';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, PayloadTooLargeError } from '../core/errors.js';
 import { DECLARED_CHECKSUM, DECLARED_SIZE, type Image, type ImageCreateInput } from '../core/image.js';
-import { applyPatch, validateCreate, validateTag } from '../core/image-rules.js';
+import { applyPatch, validateCreate, validateTag, type PatchOptions } from '../core/image-rules.js';
 import type { PatchOp } from '../core/patch.js';
 import type { ImagePage, ImageQuery } from '../core/query.js';
 import type { BlobStore } from '../store/store.js';
@@ -92,13 +92,13 @@ export class ImageService {
     return { images, full: ids.length === query.limit };
   }
 
-  update(ctx: RequestContext, id: string, ops: PatchOp[]): Image {
+  update(ctx: RequestContext, id: string, ops: PatchOp[], options: PatchOptions = {}): Image {
     const d = this.deps;
     return d.db.transaction(() => {
       const image = loadVisible(d, ctx, id, `No image found with ID ${id}`);
       d.policy.assertWritable(ctx);
       // applyPatch checks ownership per op, in Glance's order (so `[]` from a non-owner is a 200).
-      const { image: next, changed } = applyPatch(image, ops, ctx, d.policy, d.limits, d.formats);
+      const { image: next, changed } = applyPatch(image, ops, ctx, d.policy, d.limits, d.formats, options);
       if (!changed) return image;
       return saveImage(d, { ...next, updated_at: d.now() });
     })();

@@ -3,19 +3,19 @@ import type { RequestContext } from '../core/context.js';
 import type { ImportRequest } from '../core/core.js';
 import { BadRequestError, ConflictError } from '../core/errors.js';
 import type { Image } from '../core/image.js';
-import { ingest } from '../store/ingest.js';
-import type { BlobStore } from '../store/store.js';
-import { loadVisible, saveImage, type EmbeddedDeps } from './deps.js';
-import { assertFormats } from './data-service.js';
 import { FetchRefusedError } from '../fetch/errors.js';
-import { fetchErrorToCore } from './fetch-errors.js';
+import { loadVisible, saveImage, type EmbeddedDeps } from './deps.js';
+import { ImportJob, IMPORT_LOCK, type ImportPlan } from './import-job.js';
+import { importTargets, mergeStoreList } from './import-stores.js';
 
-const TASK_TTL_MS = 48 * 3600 * 1000;
-const LOCK = 'os_glance_import_task';
+/** Glance: a lock is stale after 60 minutes without progress of its task (120 if still pending). */
+const STALE_LOCK_MS = 60 * 60 * 1000;
+const STALE_PENDING_LOCK_MS = 120 * 60 * 1000;
 
 /**
- * Interoperable import (spec v2 §7.2). glance-direct moves staged bytes into a store in the
- * background, re-hashing them on the way so the active image's hashes are of stored bytes.
+ * Interoperable import (spec v2 §7.2): validates the request, takes the image's import lock
+ * (`os_glance_import_task`), records the task and marks the target stores, then runs the
+ * transfer (import-job.ts) in the background. The request answers 202 before any byte moves.
  */
 export class ImportService {
   private readonly abort = new AbortController();
@@ -31,31 +31,32 @@ export class ImportService {
         throw new BadRequestError(`'${key}' must be boolean value only`);
       }
     }
-    const uri = method === 'web-download' ? await this.checkUri(req.method.uri, signal) : undefined;
-    const { image, store, taskId } = d.db.transaction(() => {
-      const image = loadVisible(d, ctx, id, `No image found with ID ${id}`);
-      if (image.status === 'active') throw new ConflictError('Image with status active cannot be target for import');
-      if (uri === undefined && image.status !== 'uploading') {
-        throw new ConflictError("Image needs to be staged before 'glance-direct' method can be used");
-      }
-      if (uri !== undefined && image.status !== 'queued') {
-        throw new ConflictError(`Image needs to be in 'queued' state to use '${method}' method`);
-      }
-      assertFormats(image, 'before import', ConflictError);
-      d.policy.assertWritable(ctx);
-      d.policy.assertOwnerOrAdmin(image, ctx, 'You do not own this image');
-      if (image.properties[LOCK] !== undefined && image.properties[LOCK] !== '') throw new ConflictError('Image has active task');
-      const store = this.targetStore(req);
-      if (req.all_stores_must_succeed === false && !d.multiStore) {
-        throw new BadRequestError('All_stores_must_succeed can only be set with enabled_backends None');
-      }
+    // Glance checks the URI last; it is checked (DNS included) only for a caller who may import
+    // into this image, before anything is reserved, so a refused URL is a 400, never a task.
+    let uri: string | undefined;
+    if (method === 'web-download') {
+      d.db.transaction(() => this.admissible(ctx, id, req))();
+      uri = await this.checkUri(req.method.uri, signal);
+    }
+    const plan = d.db.transaction((): ImportPlan | null => {
+      const { image, stolen, targets } = this.admissible(ctx, id, req);
+      if (targets.length === 0) return null;
       const taskId = randomUUID();
       const now = d.now();
-      const storeList = d.multiStore ? store.id : '';
+      const listed = d.multiStore ? targets : [];
+      const properties = { ...image.properties };
+      if (stolen !== null) {
+        // Glance's cleanup of a stale lock: the stores it was importing to count as failed.
+        properties.os_glance_failed_import = mergeStoreList(properties.os_glance_failed_import, (properties.os_glance_importing_to_stores ?? '').split(','));
+        properties.os_glance_importing_to_stores = '';
+      }
+      properties[IMPORT_LOCK] = taskId;
+      properties.os_glance_importing_to_stores = mergeStoreList(properties.os_glance_importing_to_stores, listed);
+      properties.os_glance_failed_import = mergeStoreList(properties.os_glance_failed_import, listed, true);
       const next = saveImage(d, {
         ...image,
-        status: 'importing',
-        properties: { ...image.properties, [LOCK]: taskId, os_glance_importing_to_stores: storeList, os_glance_failed_import: '' },
+        status: method === 'copy-image' ? image.status : 'importing',
+        properties,
         updated_at: now,
       });
       d.tasks.insert({
@@ -66,14 +67,23 @@ export class ImportService {
         image_id: id,
         user_id: ctx.userId,
         request_id: ctx.requestId,
-        input: { image_id: id, import_req: importReqOf(req), backend: [d.multiStore ? store.id : null] },
+        input: { image_id: id, import_req: importReqOf(req), backend: d.multiStore ? targets : [null] },
         created_at: now,
       });
-      return { image: next, store, taskId };
+      return {
+        image: next,
+        taskId,
+        method,
+        uri,
+        targets,
+        mustSucceed: req.all_stores_must_succeed !== false,
+        failStatus: req.failureStatus ?? 'queued',
+      };
     })();
-    const job = this.run(image, store, taskId, req.failureStatus ?? 'queued', uri).catch((e: unknown) => {
-      d.logger.error({ err: e, image_id: id, task_id: taskId }, 'import failed unexpectedly');
-    });
+    if (plan === null) return;
+    const job = new ImportJob(d, plan, this.abort.signal)
+      .run()
+      .catch((e: unknown) => d.logger.error({ err: e, image_id: id, task_id: plan.taskId }, 'import failed unexpectedly'));
     d.background.add(job);
     void job.finally(() => d.background.delete(job));
   }
@@ -82,99 +92,69 @@ export class ImportService {
     this.abort.abort();
   }
 
-  private targetStore(req: ImportRequest): BlobStore {
+  /** Everything Glance checks before it takes the lock, in its order (spec v2 §7.2 rows 7-18). */
+  private admissible(ctx: RequestContext, id: string, req: ImportRequest): { image: Image; stolen: string | null; targets: string[] } {
     const d = this.deps;
-    if (!d.multiStore) return d.stores.get(d.defaultStoreId)!;
-    if (req.all_stores === true && (req.stores !== undefined || req.storeHeader !== undefined)) {
-      throw new BadRequestError("All_stores parameter can't be used with x-image-meta-store header or stores parameter");
+    const method = req.method.name;
+    const image = loadVisible(d, ctx, id, `No image found with ID ${id}`);
+    this.assertImportable(image, method);
+    for (const key of ['container_format', 'disk_format'] as const) {
+      if (!image[key]) throw new ConflictError(`'${key}' needs to be set before import`);
     }
-    if (req.stores !== undefined && req.storeHeader !== undefined) {
-      throw new BadRequestError("Stores parameter and x-image-meta-store header can't be both specified");
+    if (method === 'copy-image') {
+      d.policy.enforce('copy_image', ctx, { owner: image.owner });
+    } else {
+      d.policy.assertWritable(ctx);
+      d.policy.assertOwnerOrAdmin(image, ctx, 'You do not own this image');
     }
-    const wanted = req.stores?.[0] ?? req.storeHeader ?? d.defaultStoreId;
-    const store = d.stores.get(wanted);
-    if (store === undefined) throw new ConflictError(`The selected store ${wanted} is not available on this node.`);
-    return store;
+    const stolen = this.lockHolder(image);
+    return { image, stolen, targets: importTargets(d, req, image) };
   }
 
-  /** web-download's URL must pass the fetch guard now, so a refusal is a synchronous 400. */
+  /** Glance's status checks, in its order (spec v2 §7.2 rows 8-11). */
+  private assertImportable(image: Image, method: string): void {
+    if (image.status === 'active' && method !== 'copy-image') {
+      throw new ConflictError('Image with status active cannot be target for import');
+    }
+    if (image.status !== 'active' && method === 'copy-image') {
+      throw new ConflictError('Only images with status active can be targeted for copying');
+    }
+    if (image.status !== 'queued' && method === 'web-download') {
+      throw new ConflictError(`Image needs to be in 'queued' state to use '${method}' method`);
+    }
+    if (image.status !== 'uploading' && method === 'glance-direct') {
+      throw new ConflictError("Image needs to be staged before 'glance-direct' method can be used");
+    }
+  }
+
+  /**
+   * The import lock: 409 while another import holds it and is alive. A lock whose task is gone,
+   * finished, or silent for too long is stale and may be taken over; returns its task id then.
+   */
+  private lockHolder(image: Image): string | null {
+    const holder = image.properties[IMPORT_LOCK];
+    if (holder === undefined || holder === '') return null;
+    const task = this.deps.db
+      .prepare<[string], { status: string; updated_at: number }>('SELECT status, updated_at FROM tasks WHERE id = ?')
+      .get(holder);
+    const age = this.deps.now() - (task?.updated_at ?? 0);
+    const alive =
+      task !== undefined &&
+      ((task.status === 'processing' && age < STALE_LOCK_MS) || (task.status === 'pending' && age < STALE_PENDING_LOCK_MS));
+    if (alive) throw new ConflictError('Image has active task');
+    return holder;
+  }
+
+  /** web-download's URL must pass the fetch guard (scheme, port, every resolved address). */
   private async checkUri(uri: unknown, signal: AbortSignal): Promise<string> {
     if (typeof uri !== 'string' || uri === '') throw new BadRequestError(`URI for web-download does not pass filtering: ${String(uri)}`);
     try {
       await this.deps.fetcher.check(uri, signal);
     } catch (e) {
-      if (e instanceof FetchRefusedError) throw new BadRequestError(`URI for web-download does not pass filtering: ${e.url}`);
+      if (e instanceof FetchRefusedError) throw new BadRequestError(`URI for web-download does not pass filtering: ${uri}`);
       throw e;
     }
     return uri;
-  }
-
-  private async run(image: Image, store: BlobStore, taskId: string, failStatus: 'queued' | 'killed', uri: string | undefined): Promise<void> {
-    const d = this.deps;
-    const signal = this.abort.signal;
-    let writer;
-    try {
-      // glance-direct reads the staged bytes; web-download streams straight from the URL.
-      const source = uri === undefined ? await d.staging.open(image.id, null, signal) : (await d.fetcher.open(uri, signal)).body;
-      writer = await store.begin(image.id, signal);
-      const result = await ingest(source, writer, {
-        maxBytes: d.limits.imageSizeCap,
-        tooLarge: () => new BadRequestError('The incoming image is too large: The provided image is too large.'),
-        signal,
-        hashers: d.hashPool,
-      });
-      await writer.commit(signal);
-      const done = d.db.transaction(() => {
-        const cur = d.images.get(image.id);
-        if (cur === undefined || cur.deleted || cur.status !== 'importing') return false;
-        const { [LOCK]: _lock, ...props } = cur.properties;
-        saveImage(d, {
-          ...cur,
-          status: 'active',
-          size: result.size,
-          checksum: result.md5,
-          os_hash_algo: 'sha512',
-          os_hash_value: result.sha512,
-          virtual_size: cur.disk_format === 'raw' && cur.container_format === 'bare' && result.size > 0 ? result.size : null,
-          stores: [store.id],
-          properties: { ...props, os_glance_importing_to_stores: '' },
-          updated_at: d.now(),
-        });
-        d.db.prepare('DELETE FROM staging WHERE image_id = ?').run(image.id);
-        const now = d.now();
-        d.tasks.finish(taskId, 'success', { image_id: image.id }, `Copied ${Math.floor(result.size / 1048576)} MiB`, now, now + TASK_TTL_MS);
-        return true;
-      })();
-      if (!done) await store.remove(image.id, AbortSignal.timeout(30_000)).catch(() => undefined);
-      await d.staging.remove(image.id, AbortSignal.timeout(30_000)).catch(() => undefined);
-      if (!done) this.fail(image.id, taskId, store.id, 'Image was deleted during import', failStatus);
-    } catch (e) {
-      await writer?.abort();
-      const cause = fetchErrorToCore(e, uri ?? '');
-      this.fail(image.id, taskId, store.id, (cause as Error).message, failStatus);
-      await d.staging.remove(image.id, AbortSignal.timeout(30_000)).catch(() => undefined);
-    }
-  }
-
-  private fail(id: string, taskId: string, storeId: string, message: string, status: 'queued' | 'killed'): void {
-    const d = this.deps;
-    d.db.transaction(() => {
-      const cur = d.images.get(id);
-      if (cur !== undefined && !cur.deleted && cur.status === 'importing') {
-        const { [LOCK]: _lock, ...props } = cur.properties;
-        saveImage(d, {
-          ...cur,
-          status,
-          size: null,
-          virtual_size: null,
-          properties: { ...props, os_glance_importing_to_stores: '', os_glance_failed_import: d.multiStore ? storeId : '' },
-          updated_at: d.now(),
-        });
-      }
-      d.db.prepare('DELETE FROM staging WHERE image_id = ?').run(id);
-      const now = d.now();
-      d.tasks.finish(taskId, 'failure', null, message, now, now + TASK_TTL_MS);
-    })();
   }
 }
 

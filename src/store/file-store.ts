@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, opendir, readdir, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 
 import { FileBlobWriter } from './file-blob-writer.js';
 import { closeFd, isNoEntry, openFd } from './fs-util.js';
@@ -174,6 +175,11 @@ export class FileStore implements BlobStore {
   }
 
   /** Validates a key and maps it to its paths, refusing anything that would leave the root. */
+  /** The `file://` URL of `key`'s blob, as Glance's filesystem store reports a location. */
+  locationUrl(key: string): string {
+    return pathToFileURL(this.locate(key).file).href;
+  }
+
   private locate(key: string): { key: string; dir: string; file: string } {
     if (typeof key !== 'string' || !UUID.test(key)) throw new Error('invalid blob key');
     const k = key.toLowerCase();

@@ -12,6 +12,8 @@ export interface BlobStore {
   /** Shown in /v2/info/stores/detail. */
   readonly properties: Record<string, unknown>;
 
+  /** The URL a location of `key` in this store is shown as (show_multiple_locations). */
+  locationUrl?(key: string): string;
   /** Prepares a write of `key`; nothing is visible under `key` until commit(). */
   begin(key: string, signal: AbortSignal): Promise<BlobWriter>;
   /** Opens the bytes of `key`, optionally the inclusive range start..end. */

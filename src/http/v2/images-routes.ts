@@ -8,13 +8,24 @@ import { baseUrlFrom } from '../versions.js';
 import type { V2Deps } from './deps.js';
 import { firstAndNextLinks, parseImageListQuery } from './list-query.js';
 import { parsePatchBody, parsePatchContentType } from './patch-body.js';
-import { makeImageJson } from './render.js';
+import { makeImageJson, type ImageView } from './render.js';
+import type { Image } from '../../core/image.js';
+import type { RequestContext } from '../../core/context.js';
 
 /** /v2/images, /v2/images/{id} and the deactivate/reactivate actions. */
 export function mountImageRoutes(app: Hono<GatewayEnv>, deps: V2Deps): void {
   const { core, config } = deps;
-  const view = { multiStore: config.stores !== null };
-  const imageJson = makeImageJson(view);
+  const view: ImageView = {
+    multiStore: config.stores !== null,
+    showMultipleLocations: config.showMultipleLocations,
+    showImageDirectUrl: config.showImageDirectUrl,
+    storeUrl: (store, id) => core.locationUrl?.(store, id) ?? null,
+  };
+  const json = makeImageJson(view);
+  const locationsHidden = view.showMultipleLocations === true || view.showImageDirectUrl === true;
+  // Glance shows a non-admin no locations of a deactivated image (its location proxy refuses).
+  const imageJson = (image: Image, ctx: RequestContext): string =>
+    json(image, locationsHidden && image.status === 'deactivated' && !ctx.isAdmin);
 
   mountResource(app, {
     path: '/v2/images',
@@ -30,7 +41,7 @@ export function mountImageRoutes(app: Hono<GatewayEnv>, deps: V2Deps): void {
         const links = firstAndNextLinks(params, last, page.full && page.images.length > 0);
         // Assembled from the per-image JSON texts, in Glance's key order.
         const body =
-          `{"images":[${page.images.map(imageJson).join(',')}],"first":${JSON.stringify(links.first)},` +
+          `{"images":[${page.images.map((i) => imageJson(i, c.get('ctx'))).join(',')}],"first":${JSON.stringify(links.first)},` +
           `"schema":"/v2/schemas/images"${links.next === undefined ? '' : `,"next":${JSON.stringify(links.next)}`}}`;
         return jsonText(c, 200, body);
       },
@@ -44,7 +55,7 @@ export function mountImageRoutes(app: Hono<GatewayEnv>, deps: V2Deps): void {
         if (methods.length > 0) headers['OpenStack-image-import-methods'] = methods.join(',');
         const stores = await core.listStores(c.get('ctx'), c.req.raw.signal);
         if (stores !== null) headers['OpenStack-image-store-ids'] = stores.map((s) => s.id).join(',');
-        return jsonText(c, 201, imageJson(image), headers);
+        return jsonText(c, 201, imageJson(image, c.get('ctx')), headers);
       },
     },
   });
@@ -55,14 +66,14 @@ export function mountImageRoutes(app: Hono<GatewayEnv>, deps: V2Deps): void {
     methods: {
       GET: async (c) => {
         const image = await core.getImage(c.get('ctx'), param(c, 'id'), c.req.raw.signal);
-        return jsonText(c, 200, imageJson(image));
+        return jsonText(c, 200, imageJson(image, c.get('ctx')));
       },
       PATCH: async (c) => {
         // The media type is checked before anything else, even for unknown ids (spec v2 §5.4.1).
         const dialect = parsePatchContentType(c.env.incoming.headers['content-type']);
         const ops = parsePatchBody(await readJson(c, config.limits), dialect);
         const image = await core.updateImage(c.get('ctx'), param(c, 'id'), ops, c.req.raw.signal);
-        return jsonText(c, 200, imageJson(image));
+        return jsonText(c, 200, imageJson(image, c.get('ctx')));
       },
       DELETE: async (c) => {
         await core.deleteImage(c.get('ctx'), param(c, 'id'), c.req.raw.signal);

@@ -1,4 +1,5 @@
 import { HIDDEN_PROPERTIES, type Image } from '../../core/image.js';
+import { imageLocations, type StoreUrl } from '../../core/location-rules.js';
 import type { Member } from '../../core/member.js';
 
 /** v2 timestamps: UTC, whole seconds, `Z` (spec v2 §1.4). */
@@ -9,13 +10,19 @@ export function v2Time(ms: number): string {
 export interface ImageView {
   /** Multi-store deployments show a `stores` key on images that have data. */
   multiStore: boolean;
+  /** show_multiple_locations: a `locations` key on every image. */
+  showMultipleLocations?: boolean;
+  /** show_image_direct_url: `direct_url` (the first location) when there is one. */
+  showImageDirectUrl?: boolean;
+  /** Where a store keeps an image's bytes, for the locations of store-held data. */
+  storeUrl?: StoreUrl;
 }
 
 /**
  * The v2 image document (spec v2 §3.1): extra properties first in stored order, then the
  * base attributes, then the links. Base attributes are never omitted.
  */
-export function renderImage(image: Image, view: ImageView): Record<string, unknown> {
+export function renderImage(image: Image, view: ImageView, hideLocations = false): Record<string, unknown> {
   // A null prototype, so a property named `__proto__` is an ordinary key like any other.
   const out = Object.create(null) as Record<string, unknown>;
   for (const [k, v] of Object.entries(image.properties)) {
@@ -39,6 +46,11 @@ export function renderImage(image: Image, view: ImageView): Record<string, unkno
   out.id = image.id;
   out.created_at = v2Time(image.created_at);
   out.updated_at = v2Time(image.updated_at);
+  if (view.showMultipleLocations === true || view.showImageDirectUrl === true) {
+    const locations = hideLocations ? [] : imageLocations(image, view.storeUrl ?? (() => null), view.multiStore);
+    if (view.showMultipleLocations === true) out.locations = locations.map((l) => ({ url: l.url, metadata: l.metadata }));
+    if (view.showImageDirectUrl === true && locations.length > 0) out.direct_url = locations[0]!.url;
+  }
   out.tags = image.tags;
   out.self = `/v2/images/${image.id}`;
   out.file = `/v2/images/${image.id}/file`;
@@ -63,9 +75,11 @@ export function renderMember(m: Member): Record<string, unknown> {
  * (every change makes a new object), so an object's text is fixed for its lifetime, and hot
  * images served from the cache are serialised once instead of on every show and list.
  */
-export function makeImageJson(view: ImageView): (image: Image) => string {
+export function makeImageJson(view: ImageView): (image: Image, hideLocations?: boolean) => string {
   const memo = new WeakMap<Image, string>();
-  return (image) => {
+  return (image, hideLocations = false) => {
+    // Per caller, so never remembered (non-admins see no locations of a deactivated image).
+    if (hideLocations) return JSON.stringify(renderImage(image, view, true));
     let text = memo.get(image);
     if (text === undefined) {
       text = JSON.stringify(renderImage(image, view));
