@@ -86,7 +86,7 @@ export class DataOps {
       if (!local.signal.aborted) local.abort(e);
       await feeding;
       const err =
-        bodyError instanceof CoreError ? bodyError : e instanceof CoreError ? e : signal.aborted ? new ClientAbortError() : transportToCoreError(e, local.signal, what);
+        bodyError instanceof CoreError ? bodyError : e instanceof CoreError ? e : transportToCoreError(e, signal, what);
       data.unpipe(body);
       if (!data.destroyed) data.resume();
       await this.settle(ctx, id, target === 'file' ? 'saving' : 'uploading');

@@ -1,3 +1,4 @@
+import { errors } from 'undici';
 import {
   BadGatewayError,
   BadRequestError,
@@ -123,6 +124,10 @@ export function transportToCoreError(e: unknown, signal: AbortSignal | undefined
   }
   if (code !== undefined && (code.startsWith('HPE_') || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_INFO')) {
     return new BadGatewayError(`${what}: the upstream image service sent an invalid reply.`, { reason: 'upstream_garbage', cause: e });
+  }
+  if (e instanceof errors.UndiciError || e instanceof errors.HTTPParserError) {
+    // Any other protocol-level failure of the upstream conversation (parser errors included).
+    return new BadGatewayError(`${what}: the upstream image service sent an invalid reply (${e.message}).`, { reason: 'upstream_garbage', cause: e });
   }
   if (e instanceof SyntaxError) {
     return new BadGatewayError(`${what}: the upstream image service sent an unparsable reply.`, { reason: 'upstream_garbage', cause: e });
