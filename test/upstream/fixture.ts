@@ -2,7 +2,7 @@
  * An upstream-mode gateway in front of a second, embedded noauth gateway, both in-process on
  * free loopback ports. The embedded one plays the real Glance (same v2 contract).
  */
-import { createServer, request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { DEFAULT_CONFIG, DEFAULT_UPSTREAM, type Config, type UpstreamConfig } from '../../src/config/config.js';
@@ -14,14 +14,17 @@ export interface UpstreamPair {
   front: Harness;
   /** Every request the front sent to the upstream, recorded as it arrived (`METHOD /path?query`). */
   seen: string[];
+  /** The same requests with the headers the upstream received. */
+  received: Array<{ line: string; headers: IncomingHttpHeaders }>;
   stop(): Promise<void>;
 }
 
 /** A transparent HTTP relay that records each request before forwarding it. */
-async function startRecorder(target: string, seen: string[]): Promise<{ url: string; close(): Promise<void> }> {
+async function startRecorder(target: string, seen: string[], received: UpstreamPair['received']): Promise<{ url: string; close(): Promise<void> }> {
   const to = new URL(target);
   const server = createServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
+    received.push({ line: `${req.method} ${req.url}`, headers: req.headers });
     const out = httpRequest(
       { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
       (up) => {
@@ -51,7 +54,8 @@ export function upstreamConfig(url: string, overrides: Partial<UpstreamConfig> =
 export async function startPair(options: { upstream?: Partial<Config>; front?: Partial<Config>; frontUpstream?: Partial<UpstreamConfig> } = {}): Promise<UpstreamPair> {
   const upstream = await startHarness({ logLevel: 'silent', ...options.upstream });
   const seen: string[] = [];
-  const recorder = await startRecorder(upstream.url, seen);
+  const received: UpstreamPair['received'] = [];
+  const recorder = await startRecorder(upstream.url, seen, received);
   const front = await startHarness({
     ...options.front,
     mode: 'upstream',
@@ -61,6 +65,7 @@ export async function startPair(options: { upstream?: Partial<Config>; front?: P
     upstream,
     front,
     seen,
+    received,
     async stop() {
       await front.stop();
       await recorder.close();
