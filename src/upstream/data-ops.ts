@@ -188,11 +188,13 @@ export class DataOps {
    */
   private async copyFrom(ctx: RequestContext, id: string, uri: string, signal: AbortSignal): Promise<void> {
     const d = this.deps;
-    await this.fetcher(uri, signal); // refuse a bad URL synchronously
+    await this.deps.fetcher.check(uri, signal).catch((e: unknown) => {
+      throw fetchErrorToCore(e, uri);
+    });
     const job = (async () => {
       const background = AbortSignal.timeout(24 * 3600 * 1000);
       try {
-        const { body } = await this.fetcher(uri, background);
+        const { body } = await this.openSource(uri, background);
         await this.upload(ctx, id, body, { failureStatus: 'killed' }, background);
       } catch (e) {
         d.sidecar.markKilled(id);
@@ -204,7 +206,7 @@ export class DataOps {
     void job.finally(() => d.background.delete(job));
   }
 
-  private async fetcher(uri: string, signal: AbortSignal): Promise<{ body: Readable; size: number | null }> {
+  private async openSource(uri: string, signal: AbortSignal): Promise<{ body: Readable; size: number | null }> {
     try {
       return await this.deps.fetcher.open(uri, signal);
     } catch (e) {
@@ -231,7 +233,7 @@ export class DataOps {
     } catch (e) {
       if (!(e instanceof ForbiddenError) || !/locations/i.test(e.message)) throw e;
     }
-    const remote = await this.fetcher(url, signal);
+    const remote = await this.openSource(url, signal);
     if (size !== undefined && remote.size !== null && remote.size !== size) {
       remote.body.destroy();
       throw new ConflictError(`Provided image size must match the stored image size. (provided size: ${size}, stored size: ${remote.size})`);
