@@ -76,7 +76,9 @@ export class DataOps {
       const res = await d.client.send({ method: 'PUT', path: `${imagePath(id)}/${target}`, headers, body, signal: local.signal }, what);
       const text = await res.body.text().catch(() => '');
       if (res.status >= 400) {
+        // An early refusal leaves our body unread: end it here, or `feeding` would wait forever.
         local.abort();
+        body.destroy();
         await feeding;
         throw statusToCoreError(res.status, text, what);
       }
@@ -84,14 +86,15 @@ export class DataOps {
       if (bodyError !== undefined) throw bodyError;
     } catch (e) {
       if (!local.signal.aborted) local.abort(e);
+      body.destroy();
       await feeding;
       const err =
         bodyError instanceof CoreError ? bodyError : e instanceof CoreError ? e : transportToCoreError(e, signal, what);
       data.unpipe(body);
       if (!data.destroyed) data.resume();
-      await this.settle(ctx, id, target === 'file' ? 'saving' : 'uploading');
       // A refusal (409 not queued, 403, 404) changed nothing upstream; a failed transfer kills.
       const refused = err instanceof CoreError && [401, 403, 404, 409].includes(err.status);
+      if (!refused) await this.settle(ctx, id, target === 'file' ? 'saving' : 'uploading');
       if (opts.failureStatus === 'killed' && !refused) d.sidecar.markKilled(id);
       d.cache.invalidate(id);
       throw err;
