@@ -39,12 +39,12 @@ export function planList(query: ImageQuery, ctx: RequestContext): UpstreamListPl
     if (v !== undefined) p.set(key, valueParam(v));
   }
   let visibility = f.visibility;
-  if (ctx.isAdmin && f.adminScope !== undefined && visibility === undefined) {
-    if (f.adminScope === 'all') visibility = 'all';
-    else if (f.adminScope === 'non-public') {
-      visibility = 'all';
-      checks.push((i) => i.visibility !== 'public' && (i.visibility !== 'community' || i.owner === ctx.projectId));
-    }
+  // v1 admin scopes (spec v1 §7.3): 'as-user' cannot be expressed and lists what v2 shows an
+  // admin by default; the others list everything and drop what they exclude (pages may be short).
+  if (ctx.isAdmin && f.adminScope !== undefined && f.adminScope !== 'as-user' && visibility === undefined) {
+    visibility = 'all';
+    const nonPublic = f.adminScope === 'non-public';
+    checks.push((i) => (i.visibility !== 'community' || i.owner === ctx.projectId) && (!nonPublic || i.visibility !== 'public'));
   }
   if (visibility !== undefined) p.set('visibility', visibility);
   if (f.member_status !== undefined) p.set('member_status', f.member_status);
