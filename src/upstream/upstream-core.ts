@@ -10,7 +10,7 @@ import type {
   StoreInfo,
   UploadOptions,
 } from '../core/core.js';
-import { BadGatewayError, ForbiddenError, NotFoundError } from '../core/errors.js';
+import { BadGatewayError, BadRequestError, CoreError, ForbiddenError, NotFoundError } from '../core/errors.js';
 import type { Image, ImageCreateInput } from '../core/image.js';
 import type { Member, MemberStatus } from '../core/member.js';
 import type { PatchOp } from '../core/patch.js';
@@ -87,7 +87,11 @@ export class UpstreamCore implements ImageCore {
 
   async listImages(ctx: RequestContext, query: ImageQuery, signal: AbortSignal): Promise<ImagePage<Image>> {
     const plan = planList(query, ctx);
-    const { body } = await this.call<{ images?: unknown }>(ctx, 'GET', `/v2/images?${plan.params.toString()}`, signal, 'image list');
+    const { body } = await this.call<{ images?: unknown }>(ctx, 'GET', `/v2/images?${plan.params.toString()}`, signal, 'image list').catch(
+      (e: unknown) => {
+        throw query.marker === undefined ? e : markerError(e, query.marker);
+      },
+    );
     if (!Array.isArray(body?.images)) throw new BadGatewayError('The upstream image service sent an invalid image list.', { reason: 'upstream_garbage' });
     const raw = (body.images as unknown[]).map(imageFromGlance);
     const images = raw
@@ -264,3 +268,11 @@ export class UpstreamCore implements ImageCore {
   }
 }
 
+
+/** The upstream's marker refusals carry the reasons the dialects reword (v1 says it differently). */
+function markerError(e: unknown, marker: string): unknown {
+  if (!(e instanceof CoreError) || !e.message.includes(marker)) return e;
+  if (e instanceof BadRequestError) return new BadRequestError(e.message, { reason: 'marker_not_found', form: e.form });
+  if (e instanceof ForbiddenError) return new ForbiddenError(e.message, { reason: 'marker_not_visible', form: e.form });
+  return e;
+}
