@@ -5,18 +5,22 @@ import type { Config } from './config/config.js';
 import type { ImageCore } from './core/core.js';
 import { createEmbeddedCore } from './embedded/create.js';
 import { ContainerService } from './containers/container-service.js';
+import type { ContainerStore } from './containers/container-store.js';
 import type { TaskCore } from './core/task.js';
-import { buildHttpApp } from './http/app.js';
+import { buildHttpApp, type HttpAppDeps } from './http/app.js';
 import { headAsGet } from './http/head-as-get.js';
 import type { Authenticator } from './http/auth/authenticator.js';
 import { KeystoneAuthenticator } from './http/auth/keystone.js';
 import { NoAuthAuthenticator } from './http/auth/noauth.js';
 import { StaticTokenAuthenticator } from './http/auth/static-tokens.js';
+import { createUpstreamCore } from './upstream/create.js';
+import { hasLooped, makeV2Proxy } from './upstream/proxy.js';
 
 export interface Gateway {
   server: Server;
   core: ImageCore;
-  tasks: TaskCore;
+  /** The tasks API (embedded mode only; upstream mode passes /v2/tasks through). */
+  tasks?: TaskCore;
   authenticator: Authenticator;
   /** The port actually bound (config port 0 picks a free one). */
   port: number;
@@ -29,12 +33,18 @@ export interface Gateway {
  * singleton. The entry file (main.ts) and the tests call this.
  */
 export async function startGateway(config: Config, logger: Logger): Promise<Gateway> {
-  const startup = new AbortController();
-  const { core, recovery, tasks, containers } = await createEmbeddedCore(config, logger, startup.signal);
-  logger.info({ recovery }, 'embedded core ready');
+  const { core, upstream, tasks, containers } = await buildCore(config, logger);
   if (Object.keys(config.policy).length > 0) logger.info({ policy: config.policy }, 'policy overrides in effect');
   const authenticator = buildAuthenticator(config, logger);
-  const app = buildHttpApp({ core, config, logger, authenticator, tasks, containers: new ContainerService(containers) });
+  const app = buildHttpApp({
+    core,
+    config,
+    logger,
+    authenticator,
+    ...(upstream !== undefined ? { upstream } : {}),
+    ...(tasks !== undefined ? { tasks } : {}),
+    ...(containers !== undefined ? { containers: new ContainerService(containers) } : {}),
+  });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: headAsGet(app.fetch), hostname: config.host, port: config.port }, () => resolve(s as Server)) as Server;
@@ -62,12 +72,32 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
         clearInterval(reaper);
       }
       // Running tasks stop first (recorded as failed), while the core they use is still open.
-      await tasks.close();
+      await tasks?.close();
       await core.close();
       await authenticator.close?.();
       logger.info('glance-gateway stopped');
     })());
   return { server, core, tasks, authenticator, port, close };
+}
+
+interface BuiltCore {
+  core: ImageCore;
+  upstream?: NonNullable<HttpAppDeps['upstream']>;
+  tasks?: TaskCore;
+  containers?: ContainerStore;
+}
+
+async function buildCore(config: Config, logger: Logger): Promise<BuiltCore> {
+  if (config.mode === 'upstream') {
+    const { core, client, cache } = createUpstreamCore(config, logger);
+    logger.info({ upstream: config.upstream.url, via: client.viaValue }, 'upstream core ready');
+    const proxy = makeV2Proxy({ client, cache, logger, publicEndpoint: config.publicEndpoint });
+    return { core, upstream: { proxy, looped: (c) => hasLooped(c.env.incoming.headers.via, client) } };
+  }
+  const startup = new AbortController();
+  const { core, recovery, tasks, containers } = await createEmbeddedCore(config, logger, startup.signal);
+  logger.info({ recovery }, 'embedded core ready');
+  return { core, tasks, containers };
 }
 
 function buildAuthenticator(config: Config, logger: Logger): Authenticator {

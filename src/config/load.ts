@@ -59,6 +59,11 @@ export function loadConfig(env: Env, fileText: string | null, filePath = 'config
     fetch: { ...DEFAULT_CONFIG.fetch, ...(fromFile.fetch ?? {}) },
     tasks: { ...DEFAULT_CONFIG.tasks, ...(fromFile.tasks ?? {}) },
     containers: { ...DEFAULT_CONFIG.containers, ...(fromFile.containers ?? {}) },
+    upstream: {
+      ...DEFAULT_CONFIG.upstream,
+      ...(fromFile.upstream ?? {}),
+      tls: { ...DEFAULT_CONFIG.upstream.tls, ...(fromFile.upstream?.tls ?? {}) },
+    },
   };
   const get = (name: string): string | undefined => {
     const v = env[PREFIX + name];
@@ -137,6 +142,20 @@ export function loadConfig(env: Env, fileText: string | null, filePath = 'config
   cfg.showMultipleLocations = flag('SHOW_MULTIPLE_LOCATIONS') ?? cfg.showMultipleLocations;
   cfg.showImageDirectUrl = flag('SHOW_IMAGE_DIRECT_URL') ?? cfg.showImageDirectUrl;
   cfg.policy = loadPolicy(fromFile.policy, get('POLICY_FILE'), filePath, readFile, problems);
+  const up = cfg.upstream;
+  up.url = get('UPSTREAM_URL') ?? up.url;
+  up.connectTimeoutMs = int('UPSTREAM_CONNECT_TIMEOUT_MS', 1) ?? up.connectTimeoutMs;
+  up.headersTimeoutMs = int('UPSTREAM_HEADERS_TIMEOUT_MS', 1) ?? up.headersTimeoutMs;
+  up.bodyTimeoutMs = int('UPSTREAM_BODY_TIMEOUT_MS', 1) ?? up.bodyTimeoutMs;
+  up.connections = int('UPSTREAM_CONNECTIONS', 1) ?? up.connections;
+  up.retries = int('UPSTREAM_RETRIES', 0) ?? up.retries;
+  up.tls.caFile = get('UPSTREAM_CA_FILE') ?? up.tls.caFile;
+  up.tls.certFile = get('UPSTREAM_CERT_FILE') ?? up.tls.certFile;
+  up.tls.keyFile = get('UPSTREAM_KEY_FILE') ?? up.tls.keyFile;
+  const insecure = get('UPSTREAM_INSECURE');
+  if (insecure !== undefined) up.tls.rejectUnauthorized = ['0', 'false', 'no', 'off'].includes(insecure.toLowerCase());
+  up.cacheTtlMs = int('UPSTREAM_CACHE_TTL_MS', 0) ?? up.cacheTtlMs;
+  up.cacheSize = int('UPSTREAM_CACHE_SIZE', 0) ?? up.cacheSize;
 
   validate(cfg, problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -202,7 +221,7 @@ function parseStores(raw: string, problems: string[]): StoreConfig[] {
 function validate(cfg: Config, problems: string[]): void {
   if (cfg.port > 65535) problems.push(`port: must be 0..65535, got ${cfg.port}`);
   if (!['embedded', 'upstream'].includes(cfg.mode)) problems.push(`mode: must be embedded or upstream, got '${cfg.mode}'`);
-  if (cfg.mode === 'upstream') problems.push('mode: upstream is not available yet in this version');
+  if (cfg.mode === 'upstream') validateUpstream(cfg.upstream, problems);
   if (!['noauth', 'keystone', 'static'].includes(cfg.auth.mode)) {
     problems.push(`auth: must be noauth, keystone or static, got '${cfg.auth.mode}'`);
   } else if (cfg.auth.mode === 'static' && !cfg.auth.tokensFile) {
@@ -242,4 +261,28 @@ function validate(cfg: Config, problems: string[]): void {
   if (typeof cfg.tasks.ownerAccess !== 'boolean') problems.push('tasks.ownerAccess: must be true or false');
   if (!Number.isSafeInteger(cfg.containers.projectQuota) || cfg.containers.projectQuota < 0) problems.push('containers.projectQuota: must be an integer >= 0');
   if (cfg.diskFormats.length === 0 || cfg.containerFormats.length === 0) problems.push('formats: lists must not be empty');
+}
+
+function validateUpstream(up: Config['upstream'], problems: string[]): void {
+  if (up.url === null || up.url === '') {
+    problems.push(`upstream: upstream mode needs ${PREFIX}UPSTREAM_URL (or upstream.url)`);
+    return;
+  }
+  let url: URL;
+  try {
+    url = new URL(up.url);
+  } catch {
+    problems.push(`upstream.url: not a URL: '${up.url}'`);
+    return;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push(`upstream.url: must be http or https, got '${url.protocol}'`);
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    problems.push('upstream.url: must not carry credentials, a query or a fragment');
+  }
+  if ((up.tls.certFile === undefined) !== (up.tls.keyFile === undefined)) {
+    problems.push('upstream.tls: certFile and keyFile go together');
+  }
+  for (const [key, min] of [['connectTimeoutMs', 1], ['headersTimeoutMs', 1], ['bodyTimeoutMs', 1], ['connections', 1], ['retries', 0], ['cacheTtlMs', 0], ['cacheSize', 0]] as const) {
+    if (!Number.isSafeInteger(up[key]) || up[key] < min) problems.push(`upstream.${key}: must be an integer >= ${min}`);
+  }
 }

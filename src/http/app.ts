@@ -31,6 +31,13 @@ export interface HttpAppDeps {
   tasks?: TaskCore;
   /** The container (object) API; absent → /containers is not served. */
   containers?: ContainerCore;
+  /** Upstream mode: `/v2/*` is a passthrough to the upstream Glance instead of the local v2 routes. */
+  upstream?: {
+    /** `negotiated`: the path was rewritten from the Accept header, which must not negotiate again upstream. */
+    proxy: (c: Context<GatewayEnv>, path: string, negotiated: boolean) => Promise<Response>;
+    /** True when the request already passed through this gateway (answered 508). */
+    looped: (c: Context<GatewayEnv>) => boolean;
+  };
 }
 
 /** Negotiated paths that answer with the versions document, never reaching a dialect. */
@@ -45,18 +52,30 @@ export function buildHttpApp(deps: HttpAppDeps): Hono<GatewayEnv> {
   const features: VersionFeatures = { v1: config.v1, multiStore: config.stores !== null, cache: false };
   const usage = new V1Usage();
 
-  const app = new Hono<GatewayEnv>({
-    getPath: (req) => {
-      const path = defaultGetPath(req);
-      if (path === '/healthcheck' || path === '/v1-usage') return path;
-      // The container API is not a Glance version: no negotiation.
-      if (deps.containers !== undefined && (path === '/containers' || path.startsWith('/containers/'))) return path;
-      const n = negotiate(req.method, path, req.headers.get('accept') ?? undefined, features);
-      return n.kind === 'versions' ? VERSIONS_PATH[n.status] : n.path;
-    },
-  });
+  const routedPath = (req: Request): string => {
+    const path = defaultGetPath(req);
+    if (path === '/healthcheck' || path === '/v1-usage') return path;
+    // The container API is not a Glance version: no negotiation.
+    if (deps.containers !== undefined && (path === '/containers' || path.startsWith('/containers/'))) return path;
+    const n = negotiate(req.method, path, req.headers.get('accept') ?? undefined, features);
+    return n.kind === 'versions' ? VERSIONS_PATH[n.status] : n.path;
+  };
+  const app = new Hono<GatewayEnv>({ getPath: routedPath });
 
   app.use('*', requestLog(logger));
+  const upstream = deps.upstream;
+  if (upstream !== undefined) {
+    // Before anything else: a request that came back to us (healthcheck included) must not recurse.
+    app.use('*', async (c, next) => {
+      if (upstream.looped(c)) {
+        return new Response('508 Loop Detected\n\nThe request has already passed through this gateway.\n', {
+          status: 508,
+          headers: { 'Content-Type': 'text/plain; charset=UTF-8', 'x-openstack-request-id': c.get('requestId') },
+        });
+      }
+      await next();
+    });
+  }
 
   app.all('/healthcheck', async (c) => {
     const health = await core.health(c.req.raw.signal);
@@ -116,13 +135,23 @@ export function buildHttpApp(deps: HttpAppDeps): Hono<GatewayEnv> {
     }),
   );
 
-  const v2 = { core, config, logger };
-  mountImageRoutes(app, v2);
-  mountDataRoutes(app, v2);
-  mountSharingRoutes(app, v2);
-  // Before discovery: the task routes serve their own task schemas (with the export type).
-  if (deps.tasks !== undefined) mountTaskRoutes(app, { ...v2, tasks: deps.tasks });
-  mountDiscoveryRoutes(app, v2);
+  if (upstream !== undefined) {
+    app.all('/v2/*', (c) => {
+      // Forward the path as the client encoded it, unless negotiation rewrote it.
+      const routed = routedPath(c.req.raw);
+      const raw = (c.env.incoming.url ?? '').split('?')[0]!;
+      const rewritten = defaultGetPath(c.req.raw) !== routed;
+      return upstream.proxy(c, rewritten ? encodeURI(routed) : raw, rewritten);
+    });
+  } else {
+    const v2 = { core, config, logger };
+    mountImageRoutes(app, v2);
+    mountDataRoutes(app, v2);
+    mountSharingRoutes(app, v2);
+    // Before discovery: the task routes serve their own task schemas (with the export type).
+    if (deps.tasks !== undefined) mountTaskRoutes(app, { ...v2, tasks: deps.tasks });
+    mountDiscoveryRoutes(app, v2);
+  }
   if (deps.containers !== undefined) mountContainerRoutes(app, deps.containers);
   if (config.v1) mountV1(app, { core, config, logger, usage });
 
