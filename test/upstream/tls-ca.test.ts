@@ -35,7 +35,8 @@ const gateways: Gateway[] = [];
 function answer(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void {
   req.resume();
   const peer = (req.socket as TLSSocket).getPeerCertificate();
-  seenClients.push(peer?.subject?.CN ?? null);
+  const cn = peer?.subject?.CN;
+  seenClients.push(Array.isArray(cn) ? cn.join(',') : (cn ?? null));
   if (req.url === '/healthcheck') res.writeHead(200, { 'content-type': 'text/plain' }).end('OK');
   else res.writeHead(404, { 'content-type': 'application/json' }).end('{"message": "nothing here"}');
 }
