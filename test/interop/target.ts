@@ -4,6 +4,7 @@
  * headers) and against the gateway in upstream mode in front of a real Glance, with noauth
  * headers or with real Keystone tokens.
  */
+import { createHash } from 'node:crypto';
 import { as } from './http.js';
 
 /** One caller identity: raw-HTTP headers, and what the Python helpers need to act as it. */
@@ -19,6 +20,8 @@ export interface Who {
 export interface Target {
   /** The gateway's base URL. */
   url: string;
+  /** How callers identify themselves: noauth identity headers or Keystone tokens. */
+  auth: 'noauth' | 'keystone';
   /** Token the CLI clients send: they act as the admin caller. */
   token: string;
   /** Project id that owns what the admin caller creates. */
@@ -46,11 +49,13 @@ export interface UpstreamGlance {
 export function noauthTarget(url: string, tag: string, upstream?: UpstreamGlance): Target {
   return {
     url,
+    auth: 'noauth',
     token: 'noauth-token',
     adminProject: 'admin',
     admin: as('admin', 'admin', 'admin-user'),
     who(label, roles = 'member') {
-      const project = label === 'admin' ? 'admin' : `proj-${label}-${tag}`;
+      // 32 hex digits like a Keystone project id (openstackclient takes those as ids, not names).
+      const project = label === 'admin' ? 'admin' : createHash('md5').update(`${label}-${tag}`).digest('hex');
       return { project, roles, headers: as(project, roles) };
     },
     ...(upstream ? { upstream } : {}),

@@ -84,6 +84,13 @@ describe('glanceclient v1 CLI', () => {
     expect(h.etag).toBe(srcMd5);
     // Public: another project sees it.
     expect((await head(fileId, t.who('x').headers)).fields.is_public).toBe('True');
+    if (t.upstream) {
+      // The image lives in the real Glance behind the gateway.
+      const g = await request(t.upstream.url, 'GET', `/v2/images/${fileId}`, { headers: t.upstream.admin });
+      expect(g.json()).toMatchObject({
+        id: fileId, name: N_FILE, status: 'active', size: SIZE, checksum: srcMd5, visibility: 'public', owner: t.adminProject, k: 'v', team: 'infra',
+      });
+    }
   });
 
   it('image-create --copy-from a local HTTP server; image-show polls to active; checksum matches', async () => {
@@ -187,7 +194,7 @@ describe('glanceclient v1 CLI', () => {
     expect(await listIds(['--property-filter', 'k=v2'])).toEqual([]);
   });
 
-  it('image-download equals the source (md5), for the uploaded and the copied image', async () => {
+  it('image-download equals the source (md5), for the uploaded and the copied image (upstream: Glance holds the same bytes)', async () => {
     const out = path.join(work, 'download.img');
     ok(await glance(['image-download', '--file', out, fileId]));
     const got = readFileSync(out);
@@ -200,6 +207,14 @@ describe('glanceclient v1 CLI', () => {
     expect(got2.length).toBe(FIX_SIZE);
     expect(md5(got2)).toBe(fixture.md5);
     expect(got2.equals(fixture.data)).toBe(true);
+    if (t.upstream) {
+      // The bytes are Glance's: read back from it directly.
+      for (const [id, sum] of [[fileId, srcMd5], [copyId, fixture.md5]] as const) {
+        const g = await request(t.upstream.url, 'GET', `/v2/images/${id}/file`, { headers: t.upstream.admin });
+        expect(g.status).toBe(200);
+        expect(md5(g.body)).toBe(sum);
+      }
+    }
   });
 
   it('member-create, member-list (--image-id, --tenant-id), member-delete', async () => {
