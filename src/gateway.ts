@@ -4,11 +4,13 @@ import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import type { ImageCore } from './core/core.js';
 import { createEmbeddedCore } from './embedded/create.js';
-import { buildHttpApp } from './http/app.js';
+import { buildHttpApp, type HttpAppDeps } from './http/app.js';
 import type { Authenticator } from './http/auth/authenticator.js';
 import { KeystoneAuthenticator } from './http/auth/keystone.js';
 import { NoAuthAuthenticator } from './http/auth/noauth.js';
 import { StaticTokenAuthenticator } from './http/auth/static-tokens.js';
+import { createUpstreamCore } from './upstream/create.js';
+import { hasLooped, makeV2Proxy } from './upstream/proxy.js';
 
 export interface Gateway {
   server: Server;
@@ -25,11 +27,9 @@ export interface Gateway {
  * singleton. The entry file (main.ts) and the tests call this.
  */
 export async function startGateway(config: Config, logger: Logger): Promise<Gateway> {
-  const startup = new AbortController();
-  const { core, recovery } = await createEmbeddedCore(config, logger, startup.signal);
-  logger.info({ recovery }, 'embedded core ready');
+  const { core, upstream } = await buildCore(config, logger);
   const authenticator = buildAuthenticator(config, logger);
-  const app = buildHttpApp({ core, config, logger, authenticator });
+  const app = buildHttpApp({ core, config, logger, authenticator, ...(upstream !== undefined ? { upstream } : {}) });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: headAsGet(app.fetch), hostname: config.host, port: config.port }, () => resolve(s as Server)) as Server;
@@ -61,6 +61,19 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       logger.info('glance-gateway stopped');
     })());
   return { server, core, authenticator, port, close };
+}
+
+async function buildCore(config: Config, logger: Logger): Promise<{ core: ImageCore; upstream?: NonNullable<HttpAppDeps['upstream']> }> {
+  if (config.mode === 'upstream') {
+    const { core, client, cache } = createUpstreamCore(config, logger);
+    logger.info({ upstream: config.upstream.url, via: client.viaValue }, 'upstream core ready');
+    const proxy = makeV2Proxy({ client, cache, logger, publicEndpoint: config.publicEndpoint });
+    return { core, upstream: { proxy, looped: (c) => hasLooped(c.env.incoming.headers.via, client) } };
+  }
+  const startup = new AbortController();
+  const { core, recovery } = await createEmbeddedCore(config, logger, startup.signal);
+  logger.info({ recovery }, 'embedded core ready');
+  return { core };
 }
 
 /**

@@ -82,7 +82,48 @@ export interface Config {
   };
   /** Serve the legacy v1 dialect. */
   v1: boolean;
+  /** `mode: 'upstream'`: the Glance v2 the gateway fronts. */
+  upstream: UpstreamConfig;
 }
+
+export interface UpstreamConfig {
+  /** Base URL of the Glance API (without /v2); required in upstream mode. */
+  url: string | null;
+  /** TCP (+TLS) connect, per attempt. */
+  connectTimeoutMs: number;
+  /** From the request fully sent to the response headers. */
+  headersTimeoutMs: number;
+  /** Longest silence between two body chunks (either direction is bounded by the socket). */
+  bodyTimeoutMs: number;
+  /** Connections in the one shared pool. */
+  connections: number;
+  /** Extra attempts for idempotent requests without a body after a connection failure. */
+  retries: number;
+  tls: {
+    /** PEM file of CA certificates trusted for the upstream (in addition to none: replaces the system list). */
+    caFile?: string;
+    /** PEM client certificate and key for mutual TLS. */
+    certFile?: string;
+    keyFile?: string;
+    /** Verify the upstream certificate (default true). */
+    rejectUnauthorized: boolean;
+  };
+  /** Metadata cache of upstream image records (v1 HEAD/GET hot path). */
+  cacheTtlMs: number;
+  cacheSize: number;
+}
+
+export const DEFAULT_UPSTREAM: UpstreamConfig = {
+  url: null,
+  connectTimeoutMs: 5000,
+  headersTimeoutMs: 60000,
+  bodyTimeoutMs: 300000,
+  connections: 64,
+  retries: 1,
+  tls: { rejectUnauthorized: true },
+  cacheTtlMs: 30000,
+  cacheSize: 10000,
+};
 
 export const DEFAULT_LIMITS: Limits = {
   imageSizeCap: 1099511627776,
@@ -119,4 +160,5 @@ export const DEFAULT_CONFIG: Config = {
   hashWorkers: 4,
   fetch: { allow: [], ports: [80, 443], maxRedirects: 5, connectTimeoutMs: 10000, totalTimeoutMs: 6 * 3600 * 1000 },
   v1: true,
+  upstream: DEFAULT_UPSTREAM,
 };

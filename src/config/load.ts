@@ -54,6 +54,11 @@ export function loadConfig(env: Env, fileText: string | null, filePath = 'config
     auth: { ...DEFAULT_CONFIG.auth, ...(fromFile.auth ?? {}) },
     limits: { ...DEFAULT_CONFIG.limits, ...(fromFile.limits ?? {}) },
     fetch: { ...DEFAULT_CONFIG.fetch, ...(fromFile.fetch ?? {}) },
+    upstream: {
+      ...DEFAULT_CONFIG.upstream,
+      ...(fromFile.upstream ?? {}),
+      tls: { ...DEFAULT_CONFIG.upstream.tls, ...(fromFile.upstream?.tls ?? {}) },
+    },
   };
   const get = (name: string): string | undefined => {
     const v = env[PREFIX + name];
@@ -120,6 +125,20 @@ export function loadConfig(env: Env, fileText: string | null, filePath = 'config
   cfg.fetch.maxRedirects = int('FETCH_MAX_REDIRECTS', 0) ?? cfg.fetch.maxRedirects;
   cfg.fetch.connectTimeoutMs = int('FETCH_CONNECT_TIMEOUT_MS', 1) ?? cfg.fetch.connectTimeoutMs;
   cfg.fetch.totalTimeoutMs = int('FETCH_TOTAL_TIMEOUT_MS', 0) ?? cfg.fetch.totalTimeoutMs;
+  const up = cfg.upstream;
+  up.url = get('UPSTREAM_URL') ?? up.url;
+  up.connectTimeoutMs = int('UPSTREAM_CONNECT_TIMEOUT_MS', 1) ?? up.connectTimeoutMs;
+  up.headersTimeoutMs = int('UPSTREAM_HEADERS_TIMEOUT_MS', 1) ?? up.headersTimeoutMs;
+  up.bodyTimeoutMs = int('UPSTREAM_BODY_TIMEOUT_MS', 1) ?? up.bodyTimeoutMs;
+  up.connections = int('UPSTREAM_CONNECTIONS', 1) ?? up.connections;
+  up.retries = int('UPSTREAM_RETRIES', 0) ?? up.retries;
+  up.tls.caFile = get('UPSTREAM_CA_FILE') ?? up.tls.caFile;
+  up.tls.certFile = get('UPSTREAM_CERT_FILE') ?? up.tls.certFile;
+  up.tls.keyFile = get('UPSTREAM_KEY_FILE') ?? up.tls.keyFile;
+  const insecure = get('UPSTREAM_INSECURE');
+  if (insecure !== undefined) up.tls.rejectUnauthorized = ['0', 'false', 'no', 'off'].includes(insecure.toLowerCase());
+  up.cacheTtlMs = int('UPSTREAM_CACHE_TTL_MS', 0) ?? up.cacheTtlMs;
+  up.cacheSize = int('UPSTREAM_CACHE_SIZE', 0) ?? up.cacheSize;
   const v1 = get('V1');
   if (v1 !== undefined) cfg.v1 = !['0', 'false', 'no', 'off'].includes(v1.toLowerCase());
 
@@ -152,7 +171,7 @@ function parseStores(raw: string, problems: string[]): StoreConfig[] {
 function validate(cfg: Config, problems: string[]): void {
   if (cfg.port > 65535) problems.push(`port: must be 0..65535, got ${cfg.port}`);
   if (!['embedded', 'upstream'].includes(cfg.mode)) problems.push(`mode: must be embedded or upstream, got '${cfg.mode}'`);
-  if (cfg.mode === 'upstream') problems.push('mode: upstream is not available yet in this version');
+  if (cfg.mode === 'upstream') validateUpstream(cfg.upstream, problems);
   if (!['noauth', 'keystone', 'static'].includes(cfg.auth.mode)) {
     problems.push(`auth: must be noauth, keystone or static, got '${cfg.auth.mode}'`);
   } else if (cfg.auth.mode === 'static' && !cfg.auth.tokensFile) {
@@ -183,4 +202,28 @@ function validate(cfg: Config, problems: string[]): void {
     problems.push(`fetch.allow: ${(e as Error).message}`);
   }
   if (cfg.diskFormats.length === 0 || cfg.containerFormats.length === 0) problems.push('formats: lists must not be empty');
+}
+
+function validateUpstream(up: Config['upstream'], problems: string[]): void {
+  if (up.url === null || up.url === '') {
+    problems.push(`upstream: upstream mode needs ${PREFIX}UPSTREAM_URL (or upstream.url)`);
+    return;
+  }
+  let url: URL;
+  try {
+    url = new URL(up.url);
+  } catch {
+    problems.push(`upstream.url: not a URL: '${up.url}'`);
+    return;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push(`upstream.url: must be http or https, got '${url.protocol}'`);
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    problems.push('upstream.url: must not carry credentials, a query or a fragment');
+  }
+  if ((up.tls.certFile === undefined) !== (up.tls.keyFile === undefined)) {
+    problems.push('upstream.tls: certFile and keyFile go together');
+  }
+  for (const [key, min] of [['connectTimeoutMs', 1], ['headersTimeoutMs', 1], ['bodyTimeoutMs', 1], ['connections', 1], ['retries', 0], ['cacheTtlMs', 0], ['cacheSize', 0]] as const) {
+    if (!Number.isSafeInteger(up[key]) || up[key] < min) problems.push(`upstream.${key}: must be an integer >= ${min}`);
+  }
 }

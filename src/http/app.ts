@@ -23,6 +23,12 @@ export interface HttpAppDeps {
   config: Config;
   logger: Logger;
   authenticator: Authenticator;
+  /** Upstream mode: `/v2/*` is a passthrough to the upstream Glance instead of the local v2 routes. */
+  upstream?: {
+    proxy: (c: Context<GatewayEnv>, path: string) => Promise<Response>;
+    /** True when the request already passed through this gateway (answered 508). */
+    looped: (c: Context<GatewayEnv>) => boolean;
+  };
 }
 
 /** Negotiated paths that answer with the versions document, never reaching a dialect. */
@@ -37,16 +43,28 @@ export function buildHttpApp(deps: HttpAppDeps): Hono<GatewayEnv> {
   const features: VersionFeatures = { v1: config.v1, multiStore: config.stores !== null, cache: false };
   const usage = new V1Usage();
 
-  const app = new Hono<GatewayEnv>({
-    getPath: (req) => {
-      const path = defaultGetPath(req);
-      if (path === '/healthcheck' || path === '/v1-usage') return path;
-      const n = negotiate(req.method, path, req.headers.get('accept') ?? undefined, features);
-      return n.kind === 'versions' ? VERSIONS_PATH[n.status] : n.path;
-    },
-  });
+  const routedPath = (req: Request): string => {
+    const path = defaultGetPath(req);
+    if (path === '/healthcheck' || path === '/v1-usage') return path;
+    const n = negotiate(req.method, path, req.headers.get('accept') ?? undefined, features);
+    return n.kind === 'versions' ? VERSIONS_PATH[n.status] : n.path;
+  };
+  const app = new Hono<GatewayEnv>({ getPath: routedPath });
 
   app.use('*', requestLog(logger));
+  const upstream = deps.upstream;
+  if (upstream !== undefined) {
+    // Before anything else: a request that came back to us (healthcheck included) must not recurse.
+    app.use('*', async (c, next) => {
+      if (upstream.looped(c)) {
+        return new Response('508 Loop Detected\n\nThe request has already passed through this gateway.\n', {
+          status: 508,
+          headers: { 'Content-Type': 'text/plain; charset=UTF-8', 'x-openstack-request-id': c.get('requestId') },
+        });
+      }
+      await next();
+    });
+  }
 
   app.all('/healthcheck', async (c) => {
     const health = await core.health(c.req.raw.signal);
@@ -106,11 +124,20 @@ export function buildHttpApp(deps: HttpAppDeps): Hono<GatewayEnv> {
     }),
   );
 
-  const v2 = { core, config, logger };
-  mountImageRoutes(app, v2);
-  mountDataRoutes(app, v2);
-  mountSharingRoutes(app, v2);
-  mountDiscoveryRoutes(app, v2);
+  if (upstream !== undefined) {
+    app.all('/v2/*', (c) => {
+      // Forward the path as the client encoded it, unless negotiation rewrote it.
+      const routed = routedPath(c.req.raw);
+      const raw = (c.env.incoming.url ?? '').split('?')[0]!;
+      return upstream.proxy(c, defaultGetPath(c.req.raw) === routed ? raw : encodeURI(routed));
+    });
+  } else {
+    const v2 = { core, config, logger };
+    mountImageRoutes(app, v2);
+    mountDataRoutes(app, v2);
+    mountSharingRoutes(app, v2);
+    mountDiscoveryRoutes(app, v2);
+  }
   if (config.v1) mountV1(app, { core, config, logger, usage });
 
   const errorResponse = (err: unknown, c: Context<GatewayEnv>): Response =>

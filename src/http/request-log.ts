@@ -42,6 +42,7 @@ export function requestLog(logger: Logger): MiddlewareHandler<GatewayEnv> {
           user_id: ctx?.userId ?? null,
           user_agent: incoming.headers['user-agent'] ?? null,
           ...(c.get('client') !== undefined ? { dialect: 'v1', client: c.get('client') } : {}),
+          ...(c.get('upstreamRequestId') !== undefined ? { upstream_request_id: c.get('upstreamRequestId') } : {}),
           completed: outgoing.writableFinished,
         },
         'request',

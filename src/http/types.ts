@@ -11,5 +11,7 @@ export interface GatewayEnv {
     dialect: 'v1' | 'v2' | 'none';
     /** v1 only: the client family/version, for the request log line. */
     client?: string;
+    /** Upstream mode: the request id the upstream answered with, for the request log line. */
+    upstreamRequestId?: string;
   };
 }

@@ -240,6 +240,10 @@ export function dataTests(h: () => Harness): void {
       const img = await h().create(ctx, h().scope(), { os_hidden: true });
       expect((await h().core.getImage(ctx, img.id, NO_ABORT)).os_hidden).toBe(true);
       await h().core.deleteImage(ctx, img.id, NO_ABORT);
+      if (!h().capabilities.showsDeletedImages) {
+        await expectReject(h().core.getImage(h().admin(), img.id, NO_ABORT, { includeDeleted: true }), NotFoundError);
+        return;
+      }
       const deleted = await h().core.getImage(h().admin(), img.id, NO_ABORT, { includeDeleted: true });
       expect(deleted).toMatchObject({ id: img.id, deleted: true, status: 'deleted' });
       expect(deleted.deleted_at).not.toBeNull();

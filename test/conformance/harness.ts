@@ -37,7 +37,22 @@ export const CONFORMANCE_REQUIREMENTS = {
 export interface CoreUnderTest {
   core: ImageCore;
   cleanup: () => Promise<void>;
+  /** Where a core's contract is narrower than the embedded one (documented deviations). */
+  capabilities?: Partial<CoreCapabilities>;
 }
+
+export interface CoreCapabilities {
+  /**
+   * Resolution of the timestamps the core reports. Glance v2 shows whole seconds while it
+   * orders by its finer stored value, so images created within one second tie in what the core
+   * reports but not in the order it returns; the suite then spaces out what it orders by time.
+   */
+  timestampResolutionMs: number;
+  /** v1's includeDeleted: v2 never shows deleted images, so an upstream core cannot. */
+  showsDeletedImages: boolean;
+}
+
+const FULL_CAPABILITIES: CoreCapabilities = { timestampResolutionMs: 1, showsDeletedImages: true };
 export type CoreFactory = () => Promise<CoreUnderTest>;
 
 export const SCOPE_KEY = 'conformance_scope';
@@ -136,11 +151,19 @@ export function expectedOrder(images: readonly Image[], sort: SortSpec[], defaul
 /** The suite's view of one core: contexts, scoped creation, and tidy-up of what it made. */
 export class Harness {
   readonly core: ImageCore;
+  readonly capabilities: CoreCapabilities;
   private readonly created = new Set<string>();
   private seq = 0;
 
   constructor(private readonly under: CoreUnderTest) {
     this.core = under.core;
+    this.capabilities = { ...FULL_CAPABILITIES, ...under.capabilities };
+  }
+
+  /** Waits until the next write gets a timestamp the core reports as different from the last one. */
+  async tick(): Promise<void> {
+    const r = this.capabilities.timestampResolutionMs;
+    if (r > 1) await sleep(r - (Date.now() % r) + 5);
   }
 
   /** A project id unique to this run. */

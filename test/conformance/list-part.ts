@@ -108,11 +108,15 @@ export function listTests(h: () => Harness): void {
         { name: 'b', disk_format: 'iso' },
         { name: 'd', disk_format: 'raw' },
       ];
-      for (const s of specs) await h().create(ctx, scope, { container_format: 'bare', ...s });
+      for (const s of specs) {
+        await h().tick();
+        await h().create(ctx, scope, { container_format: 'bare', ...s });
+      }
       const sizes = [3, 30, 3];
       const queued = (await h().core.listImages(ctx, h().query(scope, {}, { sort: [{ key: 'name', dir: 'asc' }] }), NO_ABORT)).images;
       for (const [i, n] of sizes.entries()) {
         const target = queued.filter((x) => x.disk_format !== null)[i]!;
+        await h().tick();
         await h().upload(ctx, target.id, Buffer.alloc(n, i));
       }
       all = (await h().core.listImages(ctx, h().query(scope), NO_ABORT)).images;

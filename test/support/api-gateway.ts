@@ -118,6 +118,12 @@ export async function startApi(overrides: Partial<Config> = {}, limits: Partial<
   };
 }
 
+/**
+ * False here; true when a suite runs through test/upstream/upstream-api.ts (the gateway under test
+ * in upstream mode), where the documented v2 deviations apply (README, upstream mode).
+ */
+export const upstreamMode: boolean = false;
+
 /** noauth identity headers of a caller in `project` (non-admin `member` unless told). */
 export function as(project: string, roles = 'member'): Record<string, string> {
   return { 'X-Project-Id': project, 'X-Roles': roles };

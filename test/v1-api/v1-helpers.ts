@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
 import { ADMIN, type Api, type ApiResponse, type Body } from '../support/api-gateway.js';
 
-export { ADMIN, as, startApi, sleep, type Api, type ApiResponse } from '../support/api-gateway.js';
+export { ADMIN, as, startApi, sleep, upstreamMode, type Api, type ApiResponse } from '../support/api-gateway.js';
 
 export const OCTET = { 'Content-Type': 'application/octet-stream' };
 /** v1 date format: microseconds, no zone (spec v1 §1.4). */

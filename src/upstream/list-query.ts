@@ -1,0 +1,91 @@
+import type { RequestContext } from '../core/context.js';
+import type { Image } from '../core/image.js';
+import type { ImageQuery, NumericFilter, ValueFilter } from '../core/query.js';
+
+/** v2 list parameters that are not extra-property filters (a property of that name cannot be asked for). */
+const V2_PARAMS: ReadonlySet<string> = new Set([
+  'limit', 'marker', 'sort', 'sort_key', 'sort_dir', 'name', 'id', 'status', 'container_format', 'disk_format',
+  'visibility', 'member_status', 'owner', 'tag', 'protected', 'os_hidden', 'checksum', 'os_hash_value', 'size',
+  'virtual_size', 'min_ram', 'min_disk', 'created_at', 'updated_at', 'changes-since',
+]);
+
+function quoteIn(v: string): string {
+  return /[,"]/.test(v) ? `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : v;
+}
+
+function valueParam(f: ValueFilter): string {
+  // `eq:` always: a bare value containing ':' would be read as an operator (spec v2 §5.3).
+  return f.op === 'eq' ? `eq:${f.value}` : `in:${f.values.map(quoteIn).join(',')}`;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export interface UpstreamListPlan {
+  params: URLSearchParams;
+  /** What v2 cannot express, checked on the returned page (pages may then come back short). */
+  keep: (image: Image) => boolean;
+}
+
+/**
+ * An ImageQuery as a v2 `GET /v2/images` query string. The full sort tuple (with the implicit
+ * created_at, id) is sent so the upstream orders exactly as the core contract says.
+ */
+export function planList(query: ImageQuery, ctx: RequestContext): UpstreamListPlan {
+  const p = new URLSearchParams();
+  const f = query.filters;
+  const checks: Array<(i: Image) => boolean> = [];
+  for (const key of ['id', 'name', 'status', 'container_format', 'disk_format'] as const) {
+    const v = f[key];
+    if (v !== undefined) p.set(key, valueParam(v));
+  }
+  let visibility = f.visibility;
+  if (ctx.isAdmin && f.adminScope !== undefined && visibility === undefined) {
+    if (f.adminScope === 'all') visibility = 'all';
+    else if (f.adminScope === 'non-public') {
+      visibility = 'all';
+      checks.push((i) => i.visibility !== 'public' && (i.visibility !== 'community' || i.owner === ctx.projectId));
+    }
+  }
+  if (visibility !== undefined) p.set('visibility', visibility);
+  if (f.member_status !== undefined) p.set('member_status', f.member_status);
+  if (f.owner !== undefined) p.set('owner', f.owner);
+  for (const t of f.tags ?? []) p.append('tag', t);
+  if (f.protected !== undefined) p.set('protected', String(f.protected));
+  if (f.os_hidden !== undefined) p.set('os_hidden', String(f.os_hidden));
+  if (f.checksum !== undefined) p.set('checksum', f.checksum);
+  if (f.os_hash_value !== undefined) p.set('os_hash_value', f.os_hash_value);
+  for (const n of f.numeric ?? []) numeric(p, n, checks);
+  for (const d of f.dates ?? []) p.append(d.column, `${d.op}:${iso(d.value)}`);
+  for (const [k, v] of Object.entries(f.properties ?? {})) {
+    if (V2_PARAMS.has(k) || k.endsWith('_min') || k.endsWith('_max')) checks.push((i) => i.properties[k] === v);
+    else p.set(k, v);
+  }
+  const sort = [...query.sort];
+  for (const key of ['created_at', 'id'] as const) if (!sort.some((s) => s.key === key)) sort.push({ key, dir: query.defaultDir });
+  p.set('sort', sort.map((s) => `${s.key}:${s.dir}`).join(','));
+  p.set('limit', String(query.limit));
+  if (query.marker !== undefined) p.set('marker', query.marker);
+  return { params: p, keep: (i) => checks.every((c) => c(i)) };
+}
+
+function numeric(p: URLSearchParams, n: NumericFilter, checks: Array<(i: Image) => boolean>): void {
+  switch (n.op) {
+    case 'gte':
+      p.append(`${n.column}_min`, String(n.value));
+      return;
+    case 'lte':
+      p.append(`${n.column}_max`, String(n.value));
+      return;
+    case 'gt':
+      p.append(`${n.column}_min`, String(Math.floor(n.value) + 1));
+      return;
+    case 'lt':
+      p.append(`${n.column}_max`, String(Math.ceil(n.value) - 1));
+      return;
+    case 'eq':
+      p.append(n.column, String(n.value));
+      return;
+    case 'neq':
+      checks.push((i) => i[n.column] !== n.value);
+  }
+}

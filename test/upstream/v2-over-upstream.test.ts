@@ -1,0 +1,20 @@
+/**
+ * v2 in upstream mode is a streaming passthrough: the v2 HTTP suites for images, data, members,
+ * tags, patch and list run unchanged through a gateway in upstream mode over an embedded one.
+ */
+import { vi } from 'vitest';
+
+vi.mock('../support/api-gateway.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../support/api-gateway.js')>();
+  const { upstreamStartApi } = await import('./upstream-api.js');
+  return { ...actual, upstreamMode: true, startApi: upstreamStartApi(actual.startApi) };
+});
+
+await import('../api/images.test.js');
+await import('../api/data.test.js');
+await import('../api/members.test.js');
+await import('../api/tags.test.js');
+await import('../api/patch.test.js');
+await import('../api/list.test.js');
+await import('../api/upload-lifecycle.test.js');
+await import('../api/errors.test.js');
