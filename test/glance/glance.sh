@@ -10,7 +10,9 @@
 #   env     print shell exports (eval "$(test/glance/glance.sh env)").
 #
 # Tunables (environment): GLANCE_STATE (/tmp/gg-glance), GLANCE_PORT (29292: not Debian's 9292, below the ephemeral range),
-# GLANCE_FLAVOR (noauth | keystone), GLANCE_RESET=1 (wipe the state dir on start when not running).
+# GLANCE_FLAVOR (noauth | keystone), GLANCE_RESET=1 (wipe the state dir on start when not running),
+# GLANCE_IMPORT_ALLOWED_HOSTS (127.0.0.1: the only hosts web-download may fetch from; Debian's
+# deb12u5 refuses loopback unless listed, and test fixture servers listen on 127.0.0.1).
 # keystone flavor: KEYSTONE_URL (default: what `test/keystone/keystone.sh env` prints, which
 # honours KEYSTONE_PORT/KEYSTONE_STATE), GLANCE_SERVICE_USER/PASSWORD/PROJECT (glance/glance-secret/
 # service, as keystone.sh bootstraps them). This script does not start Keystone.
@@ -26,8 +28,8 @@
 #             isolation from them (no headers at all: admin in project `admin`). Same approach as
 #             fixtures/reference-glance, but with the packaged pipeline around it.
 # Config: sqlite in WAL mode, file store ($STATE/images), node staging ($STATE/staging), import
-# methods glance-direct/web-download/copy-image (web-download: any port allowed, since test servers
-# use random ports), in-code policy defaults with Zed's legacy rules (enforce_new_defaults=False).
+# methods glance-direct/web-download/copy-image (web-download: any port of the allowed hosts, since
+# test servers use random ports), in-code policy defaults with Zed's legacy rules (enforce_new_defaults=False).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -35,6 +37,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 STATE=${GLANCE_STATE:-/tmp/gg-glance}
 PORT=${GLANCE_PORT:-29292}
 FLAVOR=${GLANCE_FLAVOR:-noauth}
+IMPORT_HOSTS=${GLANCE_IMPORT_ALLOWED_HOSTS:-127.0.0.1}
 URL="http://127.0.0.1:${PORT}"
 PY=/usr/bin/python3            # Debian's python (has the glance modules), not pyenv's
 PIDFILE="$STATE/glance-api.pid"
@@ -182,6 +185,7 @@ policy_file = $STATE/policy.yaml
 
 [import_filtering_opts]
 allowed_ports = []
+allowed_hosts = [$IMPORT_HOSTS]
 EOF
     if [[ $FLAVOR == keystone ]]; then keystone_conf; fi
   } >"$CONF.new"

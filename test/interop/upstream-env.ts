@@ -10,7 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { ROOT, freePort, removeTempDirs, startGateway, tempDir, type Gateway } from './gateway.js';
-import { as } from './http.js';
+import { as, request } from './http.js';
 import { noauthTarget, type Target, type UpstreamGlance, type Who } from './target.js';
 
 const exec = promisify(execFile);
@@ -33,6 +33,30 @@ export interface Upstream {
   target: Target;
   glance: UpstreamGlance & { state: string; pid: number };
   gateway: Gateway;
+}
+
+/**
+ * Deletes every image in the Glance directly (as its admin), so the next scenario's exact list
+ * assertions see only its own images. Protected images are unprotected first.
+ */
+export async function wipeGlance(glance: UpstreamGlance): Promise<void> {
+  const headers = glance.admin;
+  for (;;) {
+    const list = await request(glance.url, 'GET', '/v2/images?limit=100&member_status=all&visibility=all', { headers });
+    if (list.status !== 200) throw new Error(`list ${list.status}: ${list.text}`);
+    const images = list.json().images as Array<{ id: string; protected: boolean }>;
+    if (images.length === 0) return;
+    for (const img of images) {
+      if (img.protected) {
+        await request(glance.url, 'PATCH', `/v2/images/${img.id}`, {
+          headers: { ...headers, 'Content-Type': 'application/openstack-images-v2.1-json-patch' },
+          body: JSON.stringify([{ op: 'replace', path: '/protected', value: false }]),
+        });
+      }
+      const del = await request(glance.url, 'DELETE', `/v2/images/${img.id}`, { headers });
+      if (del.status !== 204 && del.status !== 404) throw new Error(`delete ${img.id}: ${del.status} ${del.text}`);
+    }
+  }
 }
 
 /** The `export A=B ...` lines a script's `env` command prints, as a record. */

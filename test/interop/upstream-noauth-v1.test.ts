@@ -2,13 +2,12 @@
  * The v1 real-client scenarios (openstacksdk, openstackclient, glanceclient v1) through the
  * gateway in upstream mode, noauth flavor: the gateway forwards X-Project-Id/X-User-Id/X-Roles to
  * a real Glance 25.1 (test/glance/glance.sh) that derives its request context from them.
- * The scenarios share one Glance; they run in an order in which no scenario's leftovers appear
- * in another's exact list assertions (sdk and osc delete everything they create).
+ * The scenarios share one Glance, emptied after each scenario (their list assertions are exact).
  * Upstream deviations asserted by the scenarios: spec v1-api.md 7.3 (no tombstones).
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { md5, request } from './http.js';
-import { useUpstream } from './upstream-env.js';
+import { useUpstream, wipeGlance } from './upstream-env.js';
 import { glanceclientV1Scenario } from './v1-glanceclient.scenario.js';
 import { openstackclientV1Scenario } from './v1-openstackclient.scenario.js';
 import { openstacksdkV1Scenario } from './v1-openstacksdk.scenario.js';
@@ -18,9 +17,18 @@ const up = useUpstream({
   gatewayEnv: { GLANCE_GATEWAY_FETCH_ALLOW: '127.0.0.1/32', GLANCE_GATEWAY_FETCH_PORTS: 'any' },
 });
 
-openstacksdkV1Scenario(() => up().target);
-openstackclientV1Scenario(() => up().target);
-glanceclientV1Scenario(() => up().target);
+describe('upstream noauth: openstacksdk v1', () => {
+  openstacksdkV1Scenario(() => up().target);
+  afterAll(() => wipeGlance(up().glance));
+});
+describe('upstream noauth: openstackclient v1', () => {
+  openstackclientV1Scenario(() => up().target);
+  afterAll(() => wipeGlance(up().glance));
+});
+describe('upstream noauth: glanceclient v1', () => {
+  glanceclientV1Scenario(() => up().target);
+  afterAll(() => wipeGlance(up().glance));
+});
 
 describe('v1 through the gateway: the data lives in the upstream Glance', () => {
   it('an image made by POST /v1/images is in Glance (metadata, owner, bytes md5) and changes made in Glance show through the gateway', async () => {
