@@ -4,8 +4,7 @@ import type { Config } from '../config/config.js';
 import { makePolicy } from '../core/policy.js';
 import { FileStore } from '../store/file-store.js';
 import { HashPool } from '../store/hash-pool.js';
-import { parseAllowList } from '../fetch/address-policy.js';
-import { UrlFetcher } from '../fetch/url-fetcher.js';
+import { urlFetcherFromConfig } from '../fetch/from-config.js';
 import type { BlobStore } from '../store/store.js';
 import { openDatabase } from './db/database.js';
 import { ImageRepo } from './db/image-repo.js';
@@ -48,15 +47,7 @@ export async function createEmbeddedCore(
     multiStore: config.stores !== null,
     staging: new FileStore({ id: 'os_glance_staging_store', root: join(dataDir, 'staging') }),
     hashPool: new HashPool({ size: config.hashWorkers }),
-    fetcher: new UrlFetcher({
-      allow: parseAllowList(config.fetch.allow),
-      allowedPorts: config.fetch.ports,
-      maxRedirects: config.fetch.maxRedirects,
-      connectTimeoutMs: config.fetch.connectTimeoutMs,
-      totalTimeoutMs: config.fetch.totalTimeoutMs === 0 ? null : config.fetch.totalTimeoutMs,
-      maxBytes: config.limits.imageSizeCap,
-      userAgent: 'glance-gateway',
-    }),
+    fetcher: urlFetcherFromConfig(config),
     limits: config.limits,
     formats: { disk: config.diskFormats, container: config.containerFormats },
     importMethods: config.importMethods,

@@ -25,7 +25,8 @@ export interface HttpAppDeps {
   authenticator: Authenticator;
   /** Upstream mode: `/v2/*` is a passthrough to the upstream Glance instead of the local v2 routes. */
   upstream?: {
-    proxy: (c: Context<GatewayEnv>, path: string) => Promise<Response>;
+    /** `negotiated`: the path was rewritten from the Accept header, which must not negotiate again upstream. */
+    proxy: (c: Context<GatewayEnv>, path: string, negotiated: boolean) => Promise<Response>;
     /** True when the request already passed through this gateway (answered 508). */
     looped: (c: Context<GatewayEnv>) => boolean;
   };
@@ -129,7 +130,8 @@ export function buildHttpApp(deps: HttpAppDeps): Hono<GatewayEnv> {
       // Forward the path as the client encoded it, unless negotiation rewrote it.
       const routed = routedPath(c.req.raw);
       const raw = (c.env.incoming.url ?? '').split('?')[0]!;
-      return upstream.proxy(c, defaultGetPath(c.req.raw) === routed ? raw : encodeURI(routed));
+      const rewritten = defaultGetPath(c.req.raw) !== routed;
+      return upstream.proxy(c, rewritten ? encodeURI(routed) : raw, rewritten);
     });
   } else {
     const v2 = { core, config, logger };

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import { parseAllowList } from '../fetch/address-policy.js';
-import { UrlFetcher } from '../fetch/url-fetcher.js';
+import { urlFetcherFromConfig } from '../fetch/from-config.js';
 import { UpstreamClient } from './client.js';
 import { MetadataCache } from './metadata-cache.js';
 import { V1Sidecar } from './sidecar.js';
@@ -23,15 +22,7 @@ export function createUpstreamCore(config: Config, logger: Logger): UpstreamPart
     client,
     cache,
     sidecar: new V1Sidecar(),
-    fetcher: new UrlFetcher({
-      allow: parseAllowList(config.fetch.allow),
-      allowedPorts: config.fetch.ports,
-      maxRedirects: config.fetch.maxRedirects,
-      connectTimeoutMs: config.fetch.connectTimeoutMs,
-      totalTimeoutMs: config.fetch.totalTimeoutMs === 0 ? null : config.fetch.totalTimeoutMs,
-      maxBytes: config.limits.imageSizeCap,
-      userAgent: 'glance-gateway',
-    }),
+    fetcher: urlFetcherFromConfig(config),
     limits: config.limits,
     logger,
     background: new Set(),

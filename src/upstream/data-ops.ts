@@ -76,7 +76,9 @@ export class DataOps {
       const res = await d.client.send({ method: 'PUT', path: `${imagePath(id)}/${target}`, headers, body, signal: local.signal }, what);
       const text = await res.body.text().catch(() => '');
       if (res.status >= 400) {
+        // An early refusal leaves our body unread: end it here, or `feeding` would wait forever.
         local.abort();
+        body.destroy();
         await feeding;
         throw statusToCoreError(res.status, text, what);
       }
@@ -84,14 +86,15 @@ export class DataOps {
       if (bodyError !== undefined) throw bodyError;
     } catch (e) {
       if (!local.signal.aborted) local.abort(e);
+      body.destroy();
       await feeding;
       const err =
         bodyError instanceof CoreError ? bodyError : e instanceof CoreError ? e : transportToCoreError(e, signal, what);
       data.unpipe(body);
       if (!data.destroyed) data.resume();
-      await this.settle(ctx, id, target === 'file' ? 'saving' : 'uploading');
       // A refusal (409 not queued, 403, 404) changed nothing upstream; a failed transfer kills.
       const refused = err instanceof CoreError && [401, 403, 404, 409].includes(err.status);
+      if (!refused) await this.settle(ctx, id, target === 'file' ? 'saving' : 'uploading');
       if (opts.failureStatus === 'killed' && !refused) d.sidecar.markKilled(id);
       d.cache.invalidate(id);
       throw err;
@@ -188,11 +191,13 @@ export class DataOps {
    */
   private async copyFrom(ctx: RequestContext, id: string, uri: string, signal: AbortSignal): Promise<void> {
     const d = this.deps;
-    await this.fetcher(uri, signal); // refuse a bad URL synchronously
+    await this.deps.fetcher.check(uri, signal).catch((e: unknown) => {
+      throw fetchErrorToCore(e, uri);
+    });
     const job = (async () => {
       const background = AbortSignal.timeout(24 * 3600 * 1000);
       try {
-        const { body } = await this.fetcher(uri, background);
+        const { body } = await this.openSource(uri, background);
         await this.upload(ctx, id, body, { failureStatus: 'killed' }, background);
       } catch (e) {
         d.sidecar.markKilled(id);
@@ -204,7 +209,7 @@ export class DataOps {
     void job.finally(() => d.background.delete(job));
   }
 
-  private async fetcher(uri: string, signal: AbortSignal): Promise<{ body: Readable; size: number | null }> {
+  private async openSource(uri: string, signal: AbortSignal): Promise<{ body: Readable; size: number | null }> {
     try {
       return await this.deps.fetcher.open(uri, signal);
     } catch (e) {
@@ -231,7 +236,7 @@ export class DataOps {
     } catch (e) {
       if (!(e instanceof ForbiddenError) || !/locations/i.test(e.message)) throw e;
     }
-    const remote = await this.fetcher(url, signal);
+    const remote = await this.openSource(url, signal);
     if (size !== undefined && remote.size !== null && remote.size !== size) {
       remote.body.destroy();
       throw new ConflictError(`Provided image size must match the stored image size. (provided size: ${size}, stored size: ${remote.size})`);

@@ -39,12 +39,18 @@ export function planList(query: ImageQuery, ctx: RequestContext): UpstreamListPl
     if (v !== undefined) p.set(key, valueParam(v));
   }
   let visibility = f.visibility;
+  // v1 admin scopes (spec v1 §7.3) are not v2 queries: the upstream lists what it shows an admin
+  // and the page is narrowed here (so it may come back short). 'as-user' keeps public images and
+  // the admin project's own; shared images the admin's project is a member of cannot be told apart.
   if (ctx.isAdmin && f.adminScope !== undefined && visibility === undefined) {
-    if (f.adminScope === 'all') visibility = 'all';
-    else if (f.adminScope === 'non-public') {
-      visibility = 'all';
-      checks.push((i) => i.visibility !== 'public' && (i.visibility !== 'community' || i.owner === ctx.projectId));
-    }
+    const scope = f.adminScope;
+    if (scope !== 'as-user') visibility = 'all';
+    const own = (i: Image): boolean => i.owner !== null && i.owner === ctx.projectId;
+    checks.push((i) =>
+      scope === 'as-user'
+        ? i.visibility === 'public' || own(i)
+        : (i.visibility !== 'community' || own(i)) && (scope === 'all' || i.visibility !== 'public'),
+    );
   }
   if (visibility !== undefined) p.set('visibility', visibility);
   if (f.member_status !== undefined) p.set('member_status', f.member_status);

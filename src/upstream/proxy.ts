@@ -46,10 +46,10 @@ export function hasLooped(via: string | string[] | undefined, client: UpstreamCl
  * (metadefs, cache, tasks, ...) keeps working. Bodies stream both ways with backpressure; writes
  * on an image invalidate its cached metadata before and after they pass.
  */
-export function makeV2Proxy(deps: V2ProxyDeps): (c: Context<GatewayEnv>, path: string) => Promise<Response> {
+export function makeV2Proxy(deps: V2ProxyDeps): (c: Context<GatewayEnv>, path: string, negotiated: boolean) => Promise<Response> {
   const { client, cache, logger } = deps;
   const upstreamBase = client.origin + client.basePath;
-  return async (c, path) => {
+  return async (c, path, negotiated) => {
     const req = c.env.incoming;
     if (hasLooped(req.headers.via, client)) throw new LoopDetectedError('Request loop detected: this gateway is its own upstream.');
     const method = (req.method ?? 'GET') as UpstreamMethod;
@@ -64,6 +64,8 @@ export function makeV2Proxy(deps: V2ProxyDeps): (c: Context<GatewayEnv>, path: s
       headers[name] = headers[name] === undefined ? req.rawHeaders[i + 1]! : `${headers[name]}, ${req.rawHeaders[i + 1]!}`;
     }
     Object.assign(headers, callerHeaders(c.get('ctx')));
+    // The versioned media type already chose /v2 here; upstream it would prefix /v2 once more.
+    if (negotiated) headers.accept = 'application/json';
     const inboundVia = req.headers.via;
     headers.via = inboundVia === undefined ? client.viaValue : `${String(inboundVia)}, ${client.viaValue}`;
     const imageId = WRITES.has(method) ? safeDecode(IMAGE_PATH.exec(path)?.[1]) : undefined;

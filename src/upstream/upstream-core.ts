@@ -10,7 +10,7 @@ import type {
   StoreInfo,
   UploadOptions,
 } from '../core/core.js';
-import { BadGatewayError, ForbiddenError, NotFoundError } from '../core/errors.js';
+import { BadGatewayError, BadRequestError, CoreError, ForbiddenError, NotFoundError } from '../core/errors.js';
 import type { Image, ImageCreateInput } from '../core/image.js';
 import type { Member, MemberStatus } from '../core/member.js';
 import type { PatchOp } from '../core/patch.js';
@@ -24,6 +24,8 @@ import { imageFromGlance, memberFromGlance, patchBody, taskFromGlance } from './
 import { planList } from './list-query.js';
 
 type Json = Record<string, unknown>;
+/** Upstream pages read at most to fill one filtered page. */
+const MAX_REFILL_ROUNDS = 20;
 const JSON_TYPE = { 'content-type': 'application/json' };
 
 /**
@@ -85,15 +87,35 @@ export class UpstreamCore implements ImageCore {
     return overlay(this.deps, await this.cachedImage(ctx, id, signal));
   }
 
+  /**
+   * One v2 page per call, unless what v2 cannot filter (v1 scopes, killed images) drops some:
+   * then following upstream pages refill it, so a short page still means "no more" to clients.
+   */
   async listImages(ctx: RequestContext, query: ImageQuery, signal: AbortSignal): Promise<ImagePage<Image>> {
     const plan = planList(query, ctx);
-    const { body } = await this.call<{ images?: unknown }>(ctx, 'GET', `/v2/images?${plan.params.toString()}`, signal, 'image list');
-    if (!Array.isArray(body?.images)) throw new BadGatewayError('The upstream image service sent an invalid image list.', { reason: 'upstream_garbage' });
-    const raw = (body.images as unknown[]).map(imageFromGlance);
-    const images = raw
-      .map((i) => overlay(this.deps, i))
-      .filter((i) => (query.filters.includeGone === true || i.status !== 'killed') && plan.keep(i));
-    return { images, full: raw.length === query.limit && query.limit > 0 };
+    const keep = (i: Image): boolean => (query.filters.includeGone === true || i.status !== 'killed') && plan.keep(i);
+    const images: Image[] = [];
+    let marker = query.marker;
+    for (let round = 0; round < MAX_REFILL_ROUNDS; round++) {
+      if (marker !== undefined) plan.params.set('marker', marker);
+      const { body } = await this.call<{ images?: unknown }>(ctx, 'GET', `/v2/images?${plan.params.toString()}`, signal, 'image list').catch(
+        (e: unknown) => {
+          throw query.marker === undefined ? e : markerError(e, query.marker);
+        },
+      );
+      if (!Array.isArray(body?.images)) throw new BadGatewayError('The upstream image service sent an invalid image list.', { reason: 'upstream_garbage' });
+      const raw = (body.images as unknown[]).map(imageFromGlance);
+      for (const image of raw) {
+        const shown = overlay(this.deps, image);
+        if (keep(shown)) images.push(shown);
+        if (images.length === query.limit) return { images, full: true };
+      }
+      const more = raw.length === query.limit && query.limit > 0;
+      if (!more) return { images, full: false };
+      marker = raw[raw.length - 1]!.id;
+    }
+    // Give up refilling; the client gets a short page that still says "more".
+    return { images, full: true };
   }
 
   updateImage(ctx: RequestContext, id: string, ops: PatchOp[], signal: AbortSignal): Promise<Image> {
@@ -264,3 +286,11 @@ export class UpstreamCore implements ImageCore {
   }
 }
 
+
+/** The upstream's marker refusals carry the reasons the dialects reword (v1 says it differently). */
+function markerError(e: unknown, marker: string): unknown {
+  if (!(e instanceof CoreError) || !e.message.includes(marker)) return e;
+  if (e instanceof BadRequestError) return new BadRequestError(e.message, { reason: 'marker_not_found', form: e.form });
+  if (e instanceof ForbiddenError) return new ForbiddenError(e.message, { reason: 'marker_not_visible', form: e.form });
+  return e;
+}

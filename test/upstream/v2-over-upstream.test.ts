@@ -1,6 +1,6 @@
 /**
- * v2 in upstream mode is a streaming passthrough: the v2 HTTP suites for images, data, members,
- * tags, patch and list run unchanged through a gateway in upstream mode over an embedded one.
+ * v2 in upstream mode is a streaming passthrough: every v2 HTTP suite of test/api runs unchanged
+ * through a gateway in upstream mode over an embedded one.
  */
 import { vi } from 'vitest';
 
@@ -18,3 +18,9 @@ await import('../api/patch.test.js');
 await import('../api/list.test.js');
 await import('../api/upload-lifecycle.test.js');
 await import('../api/errors.test.js');
+await import('../api/authz.test.js');
+await import('../api/bad-input.test.js');
+await import('../api/info.test.js');
+await import('../api/quotas.test.js');
+await import('../api/schemas.test.js');
+await import('../api/versions.test.js');
