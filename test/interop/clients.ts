@@ -47,10 +47,9 @@ export function openstack(url: string, args: string[], opts: ClientOptions = {})
   return opts.tty ? underTty(OPENSTACK, argv, timeoutMs) : runClient(OPENSTACK, argv, { timeoutMs });
 }
 
-/** openstackclient with version discovery on the unversioned endpoint (`token`: sent as X-Auth-Token). */
-export function openstackDiscovery(url: string, args: string[], timeoutMs = 120_000, token?: string): Promise<RunResult> {
-  const auth = token ? ['--os-auth-type', 'admin_token', '--os-token', token] : ['--os-auth-type', 'none'];
-  return runClient(OPENSTACK, [...auth, '--os-endpoint', url, ...args], { timeoutMs });
+/** openstackclient with version discovery on the unversioned endpoint. */
+export function openstackDiscovery(url: string, args: string[], timeoutMs = 120_000): Promise<RunResult> {
+  return runClient(OPENSTACK, ['--os-auth-type', 'none', '--os-endpoint', url, ...args], { timeoutMs });
 }
 
 /** Runs a command that must succeed and parses its `-f json` output. */

@@ -98,9 +98,12 @@ export function openstackclientV2Scenario(target: () => Target): void {
       // 31 images > the default page of 25: the SDK must follow `next`.
       const all = okJson(await os('image', 'list', '-f', 'json'));
       expect(ids(all).sort()).toEqual([...batch, imageId].sort());
-      const token = t.auth === 'keystone' ? t.token : undefined;
-      const discovered = okJson(await openstackDiscovery(t.url, ['image', 'list', '--tag', 'osc-page', '-f', 'json'], 120_000, token));
-      expect(ids(discovered).sort()).toEqual([...batch].sort());
+      // Version discovery needs auth type `none` (admin_token skips it); with Keystone that would
+      // be a catalog lookup, and the test Keystone has no image endpoint: noauth targets only.
+      if (t.auth === 'noauth') {
+        const discovered = okJson(await openstackDiscovery(t.url, ['image', 'list', '--tag', 'osc-page', '-f', 'json']));
+        expect(ids(discovered).sort()).toEqual([...batch].sort());
+      }
 
       // OSC sorts each page by name on the client, so the marker (the server's last item of the
       // page) is taken from the same page fetched over HTTP; both must hold the same images.
