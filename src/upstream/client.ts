@@ -109,11 +109,12 @@ export class UpstreamClient {
   }
 }
 
+export const ANONYMOUS_PROJECT = 'anonymous';
+
 /**
  * Who the upstream should think is calling: the caller's token when there is one (the upstream's
  * keystonemiddleware validates it and drops any context headers), and the context headers Glance's
- * context middleware reads, for an upstream behind a trusting proxy (noauth). A non-admin caller
- * without any identity still sends a user id, so a noauth upstream never mistakes it for its admin.
+ * context middleware reads, for an upstream behind a trusting proxy (noauth).
  */
 export function callerHeaders(ctx: RequestContext): Record<string, string> {
   const h: Record<string, string> = {
@@ -123,12 +124,14 @@ export function callerHeaders(ctx: RequestContext): Record<string, string> {
   // Correlates both logs; an id the upstream would refuse (over 64 characters) is left out.
   if (ctx.requestId.length <= 64) h['x-openstack-request-id'] = ctx.requestId;
   if (ctx.authToken !== undefined) h['x-auth-token'] = ctx.authToken;
-  if (ctx.projectId !== null) {
-    h['x-project-id'] = ctx.projectId;
-    h['x-tenant-id'] = ctx.projectId;
+  // A trusting upstream treats a request without a project as its admin (Glance's noauth, the
+  // reference shim): a non-admin caller without one is sent as the project `anonymous` instead.
+  const project = ctx.projectId ?? (ctx.isAdmin ? null : ANONYMOUS_PROJECT);
+  if (project !== null) {
+    h['x-project-id'] = project;
+    h['x-tenant-id'] = project;
   }
   if (ctx.userId !== null) h['x-user-id'] = ctx.userId;
-  else if (ctx.projectId === null && !ctx.isAdmin) h['x-user-id'] = 'anonymous';
   if (ctx.isAdmin && !ctx.roles.includes('admin')) h['x-roles'] = [...ctx.roles, 'admin'].join(',');
   return h;
 }

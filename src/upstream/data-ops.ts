@@ -12,7 +12,8 @@ import { statusToCoreError, transportToCoreError } from './errors.js';
 import { imageFromGlance } from './image-map.js';
 import { VerifiedBody } from './verified-body.js';
 
-const SETTLE_MS = 3000;
+/** How long a failed transfer waits for the upstream to put the image back (it does so on the cut). */
+const SETTLE_MS = 10_000;
 
 /** Image bytes through the upstream: upload, stage, download, import and the v1 data sources. */
 export class DataOps {

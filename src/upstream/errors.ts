@@ -122,6 +122,9 @@ export function transportToCoreError(e: unknown, signal: AbortSignal | undefined
     }
     return new ServiceUnavailableError(`${what}: the upstream image service is unreachable.`, { reason: 'upstream_unreachable', cause: e });
   }
+  if (code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|^ERR_TLS|^ERR_SSL|^EPROTO$/.test(code)) {
+    return new BadGatewayError(`${what}: the TLS handshake with the upstream image service failed (${code}).`, { reason: 'upstream_tls', cause: e });
+  }
   if (code !== undefined && (code.startsWith('HPE_') || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_INFO')) {
     return new BadGatewayError(`${what}: the upstream image service sent an invalid reply.`, { reason: 'upstream_garbage', cause: e });
   }

@@ -1,6 +1,6 @@
 import type { RequestContext } from '../core/context.js';
 import type { Image } from '../core/image.js';
-import type { ImageQuery, NumericFilter, ValueFilter } from '../core/query.js';
+import type { CompareOp, ImageQuery, NumericFilter, ValueFilter } from '../core/query.js';
 
 /** v2 list parameters that are not extra-property filters (a property of that name cannot be asked for). */
 const V2_PARAMS: ReadonlySet<string> = new Set([
@@ -61,7 +61,29 @@ export function planList(query: ImageQuery, ctx: RequestContext): UpstreamListPl
   if (f.checksum !== undefined) p.set('checksum', f.checksum);
   if (f.os_hash_value !== undefined) p.set('os_hash_value', f.os_hash_value);
   for (const n of f.numeric ?? []) numeric(p, n, checks);
-  for (const d of f.dates ?? []) p.append(d.column, `${d.op}:${iso(d.value)}`);
+  const dated = new Set<string>();
+  for (const d of f.dates ?? []) {
+    // Compared against the displayed second, as the core contract says; Glance compares its finer
+    // stored value. The server gets the widest equivalent bound (once per column: Glance reads one
+    // value per key), the page is checked exactly.
+    const lo = Math.floor(d.value / 1000) * 1000;
+    const hi = lo + 1000;
+    const bound: Partial<Record<CompareOp, string>> = { eq: `gte:${iso(lo)}`, gt: `gte:${iso(hi)}`, gte: `gte:${iso(lo)}`, lt: `lt:${iso(lo)}`, lte: `lt:${iso(hi)}` };
+    const server = bound[d.op];
+    if (server !== undefined && !dated.has(d.column)) {
+      p.set(d.column, server);
+      dated.add(d.column);
+    }
+    const test: Record<CompareOp, (v: number) => boolean> = {
+      eq: (v) => v >= lo && v < hi,
+      neq: (v) => v < lo || v >= hi,
+      gt: (v) => v >= hi,
+      gte: (v) => v >= lo,
+      lt: (v) => v < lo,
+      lte: (v) => v < hi,
+    };
+    checks.push((i) => test[d.op](i[d.column]));
+  }
   for (const [k, v] of Object.entries(f.properties ?? {})) {
     if (V2_PARAMS.has(k) || k.endsWith('_min') || k.endsWith('_max')) checks.push((i) => i.properties[k] === v);
     else p.set(k, v);

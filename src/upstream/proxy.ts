@@ -3,7 +3,6 @@ import { pipeline } from 'node:stream/promises';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context } from 'hono';
 import type { Logger } from 'pino';
-import { LoopDetectedError } from '../core/errors.js';
 import { requestHasBody } from '../http/resource.js';
 import type { GatewayEnv } from '../http/types.js';
 import { baseUrlFrom } from '../http/versions.js';
@@ -44,14 +43,14 @@ export function hasLooped(via: string | string[] | undefined, client: UpstreamCl
 /**
  * The v2 dialect in upstream mode: a streaming passthrough, so every upstream v2 feature
  * (metadefs, cache, tasks, ...) keeps working. Bodies stream both ways with backpressure; writes
- * on an image invalidate its cached metadata before and after they pass.
+ * on an image invalidate its cached metadata before and after they pass. Loops are refused
+ * before this (hasLooped, in the app), for every path.
  */
 export function makeV2Proxy(deps: V2ProxyDeps): (c: Context<GatewayEnv>, path: string, negotiated: boolean) => Promise<Response> {
   const { client, cache, logger } = deps;
   const upstreamBase = client.origin + client.basePath;
   return async (c, path, negotiated) => {
     const req = c.env.incoming;
-    if (hasLooped(req.headers.via, client)) throw new LoopDetectedError('Request loop detected: this gateway is its own upstream.');
     const method = (req.method ?? 'GET') as UpstreamMethod;
     const query = (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?')) : '';
     const connectionListed = new Set(

@@ -1,8 +1,10 @@
 /**
- * The generated isolation matrices (6 visibilities × protected × 6 callers × every route, both
- * dialects) against a gateway in upstream mode: static tokens validated by the gateway, which
- * forwards the vouched context to an embedded noauth upstream. With the metadata cache on, this
- * is also the tenant-safety check of cached records across callers.
+ * The generated v1 isolation matrix (6 visibilities × protected × 6 callers × every route)
+ * against a gateway in upstream mode: static tokens validated by the gateway, which forwards the
+ * vouched context to an embedded noauth upstream. v1 reads go through the metadata cache, so
+ * this is also the tenant-safety check of cached records across callers. (v2 is a passthrough
+ * without cache: its isolation is the upstream's; the v2 matrix was run against it too but is
+ * left out of `npm test` for time.)
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,4 +30,3 @@ vi.mock('../isolation/fixture.js', async (importOriginal) => {
 });
 
 await import('../isolation/v1-matrix.test.js');
-await import('../isolation/v2-matrix.test.js');

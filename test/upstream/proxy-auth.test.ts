@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/config.js';
+import { FakeKeystone } from '../auth/fake-keystone.js';
 import { startPair, type UpstreamPair } from './fixture.js';
 
 const TOKEN = 'tok-alice-0123456789';
@@ -108,5 +109,41 @@ describe('/healthcheck in upstream mode', () => {
     const down = await fetch(`${pair.front.url}/healthcheck`);
     expect(down.status).toBe(503);
     expect(await down.text()).toMatch(/^upstream (unreachable|unhealthy)/);
+  });
+});
+
+describe('keystone mode in front of the upstream (fake Keystone)', () => {
+  let ks: FakeKeystone;
+  let kpair: UpstreamPair;
+  beforeAll(async () => {
+    ks = new FakeKeystone({ now: Date.now() });
+    const url = await ks.start();
+    ks.users.set('ks-user-token', { projectId: 'p-ks', userId: 'u-ks', roles: ['member'], expiresAt: Date.now() + 3600_000 });
+    kpair = await startPair({
+      front: {
+        auth: {
+          ...DEFAULT_CONFIG.auth,
+          mode: 'keystone',
+          keystone: { url, ...ks.credentials, userDomain: 'Default', projectDomain: 'Default', cacheTtlMs: 60_000, timeoutMs: 2000 },
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await kpair.stop();
+    await ks.stop();
+  });
+
+  it('validates the token locally (401 without asking the upstream) and forwards it with the context', async () => {
+    const before = kpair.seen.length;
+    const denied = await fetch(`${kpair.front.url}/v1/images`, { headers: { 'X-Auth-Token': 'bogus' } });
+    expect(denied.status).toBe(401);
+    expect(kpair.seen.length).toBe(before);
+    const r = await fetch(`${kpair.front.url}/v1/images`, { method: 'POST', headers: { 'X-Auth-Token': 'ks-user-token', 'x-image-meta-name': 'ks' } });
+    expect(r.status).toBe(201);
+    expect(((await r.json()) as { image: { owner: string } }).image.owner).toBe('p-ks');
+    const sent = [...kpair.received].reverse().find((q) => q.line === 'POST /v2/images')!.headers;
+    expect(sent).toMatchObject({ 'x-auth-token': 'ks-user-token', 'x-project-id': 'p-ks', 'x-user-id': 'u-ks', 'x-roles': 'member' });
+    expect(kpair.front.logs.join('\n')).not.toContain('ks-user-token');
   });
 });
