@@ -227,18 +227,23 @@ export function glanceclientV1Scenario(target: () => Target): void {
       ok(await glance(['member-create', '--can-share', copyId, MEMBER_C]));
 
       const byImage = parseList(ok(await glance(['member-list', '--image-id', copyId])).stdout);
-      expect(byImage.map((m) => [m['Image ID'], m['Member ID']]).sort()).toEqual([
-        [copyId, MEMBER_B],
-        [copyId, MEMBER_C],
-      ]);
+      // Project ids are opaque (Keystone's are random hex): compare the members in id order.
+      expect(byImage.map((m) => [m['Image ID'], m['Member ID']]).sort()).toEqual(
+        [
+          [copyId, MEMBER_B],
+          [copyId, MEMBER_C],
+        ].sort(),
+      );
       // v2 has no can_share: the gateway reports false for every member (spec v1 §7.1 [L]).
       const raw = (await request(t.url, 'GET', `/v1/images/${copyId}/members`, { headers: t.admin })).json();
-      expect(raw).toEqual({
-        members: [
+      const byId = (a: { member_id: string }, b: { member_id: string }) => a.member_id.localeCompare(b.member_id);
+      expect(Object.keys(raw)).toEqual(['members']);
+      expect([...raw.members].sort(byId)).toEqual(
+        [
           { member_id: MEMBER_B, can_share: false },
           { member_id: MEMBER_C, can_share: false },
-        ],
-      });
+        ].sort(byId),
+      );
 
       const byTenant = parseList(ok(await glance(['member-list', '--tenant-id', MEMBER_B])).stdout);
       expect(byTenant.map((m) => [m['Image ID'], m['Member ID']])).toEqual([[copyId, MEMBER_B]]);
