@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * npm run bench [-- upload download meta memory v1 auth tasks]
+ * npm run bench [-- upload download meta memory v1 auth tasks upstream]
  *
  * Runs the selected parts against the built gateway (dist/main.js) and their bare baselines,
  * prints one table of absolute figures and gateway/baseline ratios, and writes the full result
@@ -24,6 +24,7 @@ import { runUpload } from './parts/upload.mjs';
 import { runV1 } from './parts/v1.mjs';
 import { runAuth } from './parts/auth.mjs';
 import { runTasks } from './parts/tasks.mjs';
+import { runUpstream } from './parts/upstream.mjs';
 
 const log = (msg) => process.stdout.write(`${msg}\n`);
 
@@ -49,7 +50,7 @@ async function main() {
   log(`  image ${cfg.size / 2 ** 20} MiB x ${cfg.reps} reps; memory image ${cfg.memSize / 2 ** 20} MiB; ${cfg.images} images; c=${cfg.connections.join(',')}; ${cfg.duration} s runs`);
 
   let file = null;
-  if (cfg.parts.includes('upload') || cfg.parts.includes('download') || cfg.parts.includes('v1') || cfg.parts.includes('tasks')) {
+  if (cfg.parts.includes('upload') || cfg.parts.includes('download') || cfg.parts.includes('v1') || cfg.parts.includes('tasks') || cfg.parts.includes('upstream')) {
     const t0 = performance.now();
     file = await writeRandomFile(path.join(await tempDir('payload'), 'image.raw'), cfg.size);
     log(`  generated ${file} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -63,6 +64,7 @@ async function main() {
     auth: () => runAuth({ connections: cfg.connections, duration: cfg.duration, warmup: cfg.warmup, log }),
     tasks: () => runTasks({ file, size: cfg.size, reps: cfg.reps, log }),
     v1: () => runV1({ file, size: cfg.size, reps: cfg.reps, connections: cfg.connections, duration: cfg.duration, warmup: cfg.warmup, log }),
+    upstream: () => runUpstream({ file, size: cfg.size, reps: cfg.reps, connections: cfg.connections, duration: cfg.duration, warmup: cfg.warmup, log }),
   };
   const rows = [];
   const parts = {};

@@ -10,6 +10,17 @@ import path from 'node:path';
 
 const children = new Set();
 const dirs = new Set();
+const hooks = new Set();
+
+/**
+ * A synchronous stop action for something that is not our child (e.g. a service a script
+ * started, like glance-api); runs before children are killed and dirs removed. Returns the
+ * function that unregisters it.
+ */
+export function onCleanup(fn) {
+  hooks.add(fn);
+  return () => hooks.delete(fn);
+}
 
 /** Tracks a ChildProcess until it exits. */
 export function trackChild(child) {
@@ -33,6 +44,14 @@ export async function removeDir(dir) {
 
 /** Synchronous on purpose: it must also work inside an 'exit' handler. */
 export function cleanupAll() {
+  for (const hook of hooks) {
+    try {
+      hook();
+    } catch {
+      /* best effort: keep cleaning */
+    }
+  }
+  hooks.clear();
   for (const child of children) {
     try {
       // Only our own children, by pid; SIGKILL because this is the last resort.

@@ -1,7 +1,7 @@
 /**
  * What to run, from argv (part names) and BENCH_* environment variables:
  *
- *   npm run bench [-- upload download meta memory v1 auth tasks]   parts (default: all seven)
+ *   npm run bench [-- upload download meta memory v1 auth tasks upstream]   parts (default: all eight)
  *   BENCH_SIZE_MB=1024         upload/download/tasks image size in MiB
  *   BENCH_MEMORY_MB=4096       memory-part image size in MiB (default 4 x BENCH_SIZE_MB when
  *                              that is set, else 4096)
@@ -12,7 +12,7 @@
  *   BENCH_TMPDIR               where temp files go (default: the OS temp dir)
  *   BENCH_GATEWAY_NODE_ARGS    extra node flags for the gateway, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
  */
-export const PARTS = ['upload', 'download', 'meta', 'memory', 'v1', 'auth', 'tasks'];
+export const PARTS = ['upload', 'download', 'meta', 'memory', 'v1', 'auth', 'tasks', 'upstream'];
 const MiB = 1024 * 1024;
 
 function int(env, name, fallback, min = 1) {

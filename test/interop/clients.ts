@@ -2,11 +2,19 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GLANCE, OPENSTACK, PY, describeRun, runClient, type RunResult } from './gateway.js';
+import { whoEnv, type Who } from './target.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const GC_AS = path.join(HERE, 'gc_as.py');
 export const SDK_SCENARIO = path.join(HERE, 'sdk_scenario.py');
 export const TOKEN = 'noauth-token';
+
+export interface ClientOptions {
+  tty?: boolean;
+  timeoutMs?: number;
+  /** X-Auth-Token the client sends (default TOKEN: ignored by the gateway's noauth mode). */
+  token?: string;
+}
 
 function shellQuote(a: string): string {
   return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
@@ -16,8 +24,8 @@ function shellQuote(a: string): string {
  * glanceclient v2 CLI. `tty` runs it under util-linux `script` so stdin is a terminal: without
  * one, image-create/-update treat stdin as image data (a pipe or /dev/null = 0-byte upload).
  */
-export function glance(url: string, args: string[], opts: { tty?: boolean; timeoutMs?: number } = {}) {
-  const argv = ['--os-image-url', url, '--os-auth-token', TOKEN, ...args];
+export function glance(url: string, args: string[], opts: ClientOptions = {}) {
+  const argv = ['--os-image-url', url, '--os-auth-token', opts.token ?? TOKEN, ...args];
   const timeoutMs = opts.timeoutMs ?? 120_000;
   return opts.tty ? underTty(GLANCE, argv, timeoutMs) : runClient(GLANCE, argv, { timeoutMs });
 }
@@ -33,8 +41,8 @@ export async function underTty(cmd: string, argv: string[], timeoutMs: number): 
  * openstackclient against the /v2 endpoint with admin_token auth (no discovery). `tty` as for
  * glance(): `image create` without --file otherwise uploads stdin.
  */
-export function openstack(url: string, args: string[], opts: { tty?: boolean; timeoutMs?: number } = {}): Promise<RunResult> {
-  const argv = ['--os-auth-type', 'admin_token', '--os-token', TOKEN, '--os-endpoint', `${url}/v2`, ...args];
+export function openstack(url: string, args: string[], opts: ClientOptions = {}): Promise<RunResult> {
+  const argv = ['--os-auth-type', 'admin_token', '--os-token', opts.token ?? TOKEN, '--os-endpoint', `${url}/v2`, ...args];
   const timeoutMs = opts.timeoutMs ?? 120_000;
   return opts.tty ? underTty(OPENSTACK, argv, timeoutMs) : runClient(OPENSTACK, argv, { timeoutMs });
 }
@@ -60,9 +68,13 @@ export function ok(r: RunResult): RunResult {
   return r;
 }
 
-/** glanceclient library call as another project (gc_as.py). */
-export async function gcAs(url: string, project: string, roles: string, op: string, ...args: string[]) {
-  const r = await runClient(PY, [GC_AS, url, project, roles, op, ...args], { timeoutMs: 120_000 });
+/**
+ * glanceclient library call as another project (gc_as.py): `who` is a project id (noauth identity
+ * headers with `roles`) or a Who (its Keystone token when it has one).
+ */
+export async function gcAs(url: string, who: string | Who, roles: string, op: string, ...args: string[]) {
+  const w: Who = typeof who === 'string' ? { project: who, roles, headers: {} } : who;
+  const r = await runClient(PY, [GC_AS, url, w.project, w.roles, op, ...args], { timeoutMs: 120_000, env: whoEnv(w) });
   if (r.code !== 0) throw new Error(`gc_as.py failed: ${describeRun(r)}`);
   const line = r.stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(line) as { ok: boolean; result?: unknown; status?: number; error?: string };

@@ -5,10 +5,12 @@ project comes from X-Project-Id / X-Roles. glanceclient's HTTPClient takes `iden
 and sends them on every request, so member-side steps still go through real glanceclient code.
 
 usage: gc_as.py URL PROJECT ROLES OP [ARGS...]
+With GG_AS_TOKEN set (a Keystone token of that project), that token is sent instead of the headers.
 prints one JSON line: {"ok": true, "result": ...} or {"ok": false, "status": N, "error": "..."}
 """
 import hashlib
 import json
+import os
 import sys
 
 import glanceclient
@@ -17,8 +19,12 @@ from glanceclient import exc
 
 def main():
     url, project, roles, op, *args = sys.argv[1:]
-    headers = {'X-Project-Id': project, 'X-User-Id': 'user-' + project, 'X-Roles': roles}
-    gc = glanceclient.Client('2', endpoint=url, token='noauth-token', identity_headers=headers)
+    token = os.environ.get('GG_AS_TOKEN')
+    if token:
+        gc = glanceclient.Client('2', endpoint=url, token=token)
+    else:
+        headers = {'X-Project-Id': project, 'X-User-Id': 'user-' + project, 'X-Roles': roles}
+        gc = glanceclient.Client('2', endpoint=url, token='noauth-token', identity_headers=headers)
     try:
         if op == 'member-update':
             image_id, member_id, status = args

@@ -1,43 +1,14 @@
-/**
- * python-openstackclient 6.0 (Debian; images through openstacksdk 0.101), image API v2, against a
- * real gateway process. OSC cannot send extra headers, so in noauth mode it is admin in project
- * `admin`; member-side and non-admin steps (accept the share, refused download) go through curl
- * with the noauth identity headers. `image remove project` (and `image set --accept --project`)
- * resolve the project through Keystone, which does not exist here: member removal uses curl too.
- */
+/** openstackclient image v2 against the embedded gateway (scenario: openstackclient-v2.scenario.ts). */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CURL, run, startGateway, tempDir, type Gateway, removeTempDirs } from './gateway.js';
-import { ADMIN, md5, randomFile, request, sha512 } from './http.js';
-import { ok, okJson, openstack, openstackDiscovery } from './clients.js';
+import { afterAll, beforeAll } from 'vitest';
+import { removeTempDirs, startGateway, type Gateway } from './gateway.js';
+import { openstackclientV2Scenario } from './openstackclient-v2.scenario.js';
+import { noauthTarget } from './target.js';
 
 let gw: Gateway;
-let work: string;
-let src: string;
-let srcHash: { md5: string; sha512: string };
-const SIZE = 2 * 1024 * 1024 + 777;
-// OSC resolves a non-UUID project through Keystone; a UUID-like id is used as is.
-const MEMBER = randomUUID().replace(/-/g, '');
-let imageId = '';
-
-const api = (method: string, p: string, body?: object) =>
-  request(gw.url, method, p, { headers: ADMIN, ...(body ? { body } : {}) });
-const os = (...args: string[]) => openstack(gw.url, args);
-const ids = (rows: { ID: string }[]) => rows.map((r) => r.ID);
-
-async function curlAs(project: string, args: string[]) {
-  const r = await run(CURL, ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '-H', `X-Project-Id: ${project}`,
-    '-H', 'X-Roles: member', ...args]);
-  return Number(r.stdout.trim());
-}
 
 beforeAll(async () => {
   gw = await startGateway();
-  work = tempDir('osc');
-  src = path.join(work, 'source.img');
-  srcHash = await randomFile(src, SIZE);
 });
 
 afterAll(async () => {
@@ -45,145 +16,4 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-describe('openstackclient image v2', () => {
-  it('image create with file, properties and tags', async () => {
-    const img = okJson(
-      await os('image', 'create', '--disk-format', 'raw', '--container-format', 'bare', '--file', src,
-        '--min-ram', '256', '--property', 'build=42', '--property', 'team=infra', '--tag', 'alpha', '--tag', 'beta',
-        '-f', 'json', 'osc-img'),
-    );
-    imageId = img.id;
-    expect(imageId).toMatch(/^[0-9a-f-]{36}$/);
-    // OSC prints the image as created, before its upload: the data fields are checked via show.
-    expect(img).toMatchObject({
-      name: 'osc-img', disk_format: 'raw', container_format: 'bare', visibility: 'shared', min_ram: 256,
-      min_disk: 0, owner: 'admin', protected: false,
-    });
-    expect([...img.tags].sort()).toEqual(['alpha', 'beta']);
-    expect(img.properties).toMatchObject({ build: '42', team: 'infra' });
-    const shown = okJson(await os('image', 'show', '-f', 'json', imageId));
-    expect(shown).toMatchObject({ status: 'active', size: SIZE, checksum: srcHash.md5 });
-  });
-
-  it('image show reads every value back', async () => {
-    const img = okJson(await os('image', 'show', '-f', 'json', imageId));
-    expect(img).toMatchObject({
-      id: imageId, name: 'osc-img', status: 'active', size: SIZE, virtual_size: SIZE, checksum: srcHash.md5,
-      disk_format: 'raw', container_format: 'bare', visibility: 'shared', min_ram: 256, owner: 'admin',
-      file: `/v2/images/${imageId}/file`, schema: '/v2/schemas/image',
-    });
-    expect(img.properties).toMatchObject({ build: '42', team: 'infra', os_hash_algo: 'sha512', os_hash_value: srcHash.sha512, os_hidden: false });
-    expect([...img.tags].sort()).toEqual(['alpha', 'beta']);
-    const shown = okJson(await os('image', 'show', '-f', 'json', 'osc-img')); // lookup by name
-    expect(shown.id).toBe(imageId);
-  });
-
-  it('image list filters, --limit/--marker pages and automatic pagination', async () => {
-    const batch: string[] = [];
-    for (let i = 0; i < 30; i++) {
-      const r = await api('POST', '/v2/images', {
-        name: `osc-page-${String(i).padStart(2, '0')}`, tags: ['osc-page'], disk_format: 'raw',
-        container_format: 'bare', ...(i === 29 ? { visibility: 'private' } : {}),
-      });
-      expect(r.status).toBe(201);
-      batch.push(r.json().id);
-    }
-    expect(ids(okJson(await os('image', 'list', '--name', 'osc-img', '-f', 'json')))).toEqual([imageId]);
-    expect(ids(okJson(await os('image', 'list', '--tag', 'alpha', '-f', 'json')))).toEqual([imageId]);
-    expect(ids(okJson(await os('image', 'list', '--tag', 'alpha', '--tag', 'osc-page', '-f', 'json')))).toEqual([]);
-    expect(ids(okJson(await os('image', 'list', '--property', 'build=42', '-f', 'json')))).toEqual([imageId]);
-    expect(ids(okJson(await os('image', 'list', '--private', '-f', 'json')))).toEqual([batch[29]]);
-    const active = okJson(await os('image', 'list', '--status', 'active', '-f', 'json'));
-    expect(active).toEqual([{ ID: imageId, Name: 'osc-img', Status: 'active' }]);
-    const queued = okJson(await os('image', 'list', '--status', 'queued', '--long', '-f', 'json'));
-    expect(ids(queued).sort()).toEqual([...batch].sort());
-    expect(queued.find((r: { ID: string }) => r.ID === batch[29])).toMatchObject({ Visibility: 'private', Tags: ['osc-page'] });
-
-    // 31 images > the default page of 25: the SDK must follow `next`.
-    const all = okJson(await os('image', 'list', '-f', 'json'));
-    expect(ids(all).sort()).toEqual([...batch, imageId].sort());
-    const discovered = okJson(await openstackDiscovery(gw.url, ['image', 'list', '--tag', 'osc-page', '-f', 'json']));
-    expect(ids(discovered).sort()).toEqual([...batch].sort());
-
-    // OSC sorts each page by name on the client, so the marker (the server's last item of the
-    // page) is taken from the same page fetched over HTTP; both must hold the same images.
-    const pages: string[][] = [];
-    let marker: string | undefined;
-    for (let i = 0; i < 10; i++) {
-      const page = ids(okJson(await os('image', 'list', '--tag', 'osc-page', '--limit', '7', '-f', 'json',
-        ...(marker ? ['--marker', marker] : []))));
-      const raw = (await api('GET', `/v2/images?tag=osc-page&limit=7${marker ? `&marker=${marker}` : ''}`)).json();
-      const rawIds = raw.images.map((im: { id: string }) => im.id);
-      expect([...page].sort()).toEqual([...rawIds].sort());
-      pages.push(page);
-      if (page.length < 7) break;
-      marker = rawIds[rawIds.length - 1];
-    }
-    expect(pages.map((p) => p.length)).toEqual([7, 7, 7, 7, 2]);
-    expect(pages.flat().sort()).toEqual([...batch].sort());
-    // Default order is created_at desc: the last created image is on the first page.
-    expect(pages[0]).toContain(batch[29]);
-  });
-
-  it('image set / unset: properties and tags added, replaced and removed', async () => {
-    ok(await os('image', 'set', '--name', 'osc-img-2', '--property', 'build=43', '--property', 'stage=prod',
-      '--tag', 'gamma', '--min-disk', '3', imageId));
-    ok(await os('image', 'unset', '--property', 'team', '--tag', 'alpha', imageId));
-    const img = okJson(await os('image', 'show', '-f', 'json', imageId));
-    expect(img).toMatchObject({ name: 'osc-img-2', min_disk: 3, status: 'active' });
-    expect(img.properties).toMatchObject({ build: '43', stage: 'prod' });
-    expect(img.properties).not.toHaveProperty('team');
-    expect([...img.tags].sort()).toEqual(['beta', 'gamma']);
-    const raw = (await api('GET', `/v2/images/${imageId}`)).json();
-    expect(raw).toMatchObject({ name: 'osc-img-2', build: '43', stage: 'prod', min_disk: 3 });
-    expect(raw).not.toHaveProperty('team');
-  });
-
-  it('image save equals the source file (md5 and sha512)', async () => {
-    const out = path.join(work, 'saved.img');
-    ok(await os('image', 'save', '--file', out, imageId));
-    const got = readFileSync(out);
-    expect(got.length).toBe(SIZE);
-    expect(md5(got)).toBe(srcHash.md5);
-    expect(sha512(got)).toBe(srcHash.sha512);
-  });
-
-  it('members: add project, member list, accept as the member (curl)', async () => {
-    const m = okJson(await os('image', 'add', 'project', '-f', 'json', imageId, MEMBER));
-    expect(m).toMatchObject({ image_id: imageId, member_id: MEMBER, status: 'pending' });
-    expect(okJson(await os('image', 'member', 'list', '-f', 'json', imageId))).toEqual([
-      { 'Image ID': imageId, 'Member ID': MEMBER, Status: 'pending' },
-    ]);
-    const code = await curlAs(MEMBER, ['-X', 'PUT', '-H', 'Content-Type: application/json', '-d', '{"status": "accepted"}',
-      `${gw.url}/v2/images/${imageId}/members/${MEMBER}`]);
-    expect(code).toBe(200);
-    expect(okJson(await os('image', 'member', 'list', '-f', 'json', imageId))).toEqual([
-      { 'Image ID': imageId, 'Member ID': MEMBER, Status: 'accepted' },
-    ]);
-  });
-
-  it('deactivate refuses non-admin download; activate restores it', async () => {
-    ok(await os('image', 'set', '--deactivate', imageId));
-    expect(okJson(await os('image', 'show', '-f', 'json', imageId)).status).toBe('deactivated');
-    expect(await curlAs(MEMBER, [`${gw.url}/v2/images/${imageId}/file`])).toBe(403);
-    const out = path.join(work, 'admin-deactivated.img');
-    ok(await os('image', 'save', '--file', out, imageId)); // admin may download
-    expect(md5(readFileSync(out))).toBe(srcHash.md5);
-    ok(await os('image', 'set', '--activate', imageId));
-    expect(okJson(await os('image', 'show', '-f', 'json', imageId)).status).toBe('active');
-    expect(await curlAs(MEMBER, [`${gw.url}/v2/images/${imageId}/file`])).toBe(200);
-  });
-
-  it('member removal (curl: OSC resolves the project through Keystone), image delete; gone', async () => {
-    const rm = await run(CURL, ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '-X', 'DELETE',
-      `${gw.url}/v2/images/${imageId}/members/${MEMBER}`]);
-    expect(rm.stdout).toBe('204');
-    expect(okJson(await os('image', 'member', 'list', '-f', 'json', imageId))).toEqual([]);
-    ok(await os('image', 'delete', imageId));
-    const show = await os('image', 'show', imageId);
-    expect(show.code).toBe(1);
-    expect(show.stderr).toMatch(/No Image found for|ResourceNotFound|404/i);
-    expect((await api('GET', `/v2/images/${imageId}`)).status).toBe(404);
-    expect(ids(okJson(await os('image', 'list', '--name', 'osc-img-2', '-f', 'json')))).toEqual([]);
-  });
-});
+openstackclientV2Scenario(() => noauthTarget(gw.url, randomUUID().slice(0, 8)));

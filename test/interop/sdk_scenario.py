@@ -3,10 +3,12 @@
 usage: sdk_scenario.py URL FILE MEMBER_PROJECT
 Every step's outcome is recorded (errors as their HTTP status) so the TypeScript test asserts
 the values. Member-side calls use a second Connection whose keystoneauth session carries the
-gateway's noauth identity headers (additional_headers).
+gateway's noauth identity headers (additional_headers). With Keystone: GG_AS_TOKEN is the admin's
+token and GG_MEMBER_TOKEN the member project's; the member connection then sends that token.
 """
 import hashlib
 import json
+import os
 import sys
 
 import openstack
@@ -16,9 +18,9 @@ url, filename, member = sys.argv[1:4]
 obs = {}
 
 
-def connect(headers=None):
+def connect(headers=None, token=None):
     conn = openstack.connection.Connection(
-        auth_type='admin_token', auth={'endpoint': url + '/v2', 'token': 'noauth-token'},
+        auth_type='admin_token', auth={'endpoint': url + '/v2', 'token': token or 'noauth-token'},
         image_api_version='2')
     if headers:
         conn.session.additional_headers.update(headers)
@@ -51,8 +53,11 @@ def digest(data):
             'sha512': hashlib.sha512(data).hexdigest()}
 
 
-admin = connect()
-as_member = connect({'X-Project-Id': member, 'X-User-Id': 'u-' + member, 'X-Roles': 'member'})
+admin = connect(token=os.environ.get('GG_AS_TOKEN'))
+if os.environ.get('GG_MEMBER_TOKEN'):
+    as_member = connect(token=os.environ['GG_MEMBER_TOKEN'])
+else:
+    as_member = connect({'X-Project-Id': member, 'X-User-Id': 'u-' + member, 'X-Roles': 'member'})
 holder = {}
 
 

@@ -6,11 +6,11 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OPENSTACK, runClient, sleep, type RunResult } from './gateway.js';
-import { TOKEN, glance, underTty } from './clients.js';
+import { TOKEN, glance, underTty, type ClientOptions } from './clients.js';
 import { ADMIN, request } from './http.js';
 
 /** glanceclient 4.1 CLI, image API v1. `tty` for image-create/-update (stdin is read as data otherwise). */
-export function glance1(url: string, args: string[], opts: { tty?: boolean; timeoutMs?: number } = {}): Promise<RunResult> {
+export function glance1(url: string, args: string[], opts: ClientOptions = {}): Promise<RunResult> {
   return glance(url, ['--os-image-api-version', '1', ...args], opts);
 }
 
@@ -18,9 +18,9 @@ export function glance1(url: string, args: string[], opts: { tty?: boolean; time
  * openstackclient 6.0, image API v1 (the only form that reaches v1, spec clients.md).
  * `tty` for `image create/set` without --file (stdin is read as data otherwise).
  */
-export function openstack1(url: string, args: string[], opts: { tty?: boolean; timeoutMs?: number } = {}): Promise<RunResult> {
+export function openstack1(url: string, args: string[], opts: ClientOptions = {}): Promise<RunResult> {
   const argv = [
-    '--os-image-api-version', '1', '--os-auth-type', 'admin_token', '--os-token', TOKEN, '--os-endpoint', `${url}/v1`, ...args,
+    '--os-image-api-version', '1', '--os-auth-type', 'admin_token', '--os-token', opts.token ?? TOKEN, '--os-endpoint', `${url}/v1`, ...args,
   ];
   const timeoutMs = opts.timeoutMs ?? 120_000;
   return opts.tty ? underTty(OPENSTACK, argv, timeoutMs) : runClient(OPENSTACK, argv, { timeoutMs });
@@ -68,8 +68,8 @@ export interface UsageEntry {
 }
 
 /** GET /v1-usage (admin). */
-export async function v1Usage(url: string): Promise<UsageEntry[]> {
-  const r = await request(url, 'GET', '/v1-usage', { headers: ADMIN });
+export async function v1Usage(url: string, headers: Record<string, string> = ADMIN): Promise<UsageEntry[]> {
+  const r = await request(url, 'GET', '/v1-usage', { headers });
   if (r.status !== 200) throw new Error(`/v1-usage answered ${r.status}: ${r.text}`);
   return r.json().usage as UsageEntry[];
 }

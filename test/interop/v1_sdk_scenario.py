@@ -1,6 +1,6 @@
 """openstacksdk 0.101 image **v1** proxy scenario against the gateway; prints observations as JSON.
 
-usage: v1_sdk_scenario.py URL FILE TAG
+usage: v1_sdk_scenario.py URL FILE TAG   (GG_AS_TOKEN: the token to send; default a noauth dummy)
 Drives the calls of spec v1 section 8.4 (create_image without and with data, find_image,
 update_image, images, download_image, delete_image). Every step's outcome is recorded (errors
 as their HTTP status) so the TypeScript test asserts the values.
@@ -16,7 +16,7 @@ from openstack import exceptions
 url, filename, tag = sys.argv[1:4]
 obs = {}
 conn = openstack.connection.Connection(
-    auth_type='admin_token', auth={'endpoint': url + '/v1', 'token': 'noauth-token'},
+    auth_type='admin_token', auth={'endpoint': url + '/v1', 'token': os.environ.get('GG_AS_TOKEN', 'noauth-token')},
     image_api_version='1')
 image = conn.image
 
