@@ -82,6 +82,26 @@ export const BASE_ATTRIBUTES = [
 export const DECLARED_SIZE = 'os_glance_declared_size';
 export const DECLARED_CHECKSUM = 'os_glance_declared_checksum';
 
+/** Glance's import lock: the id of the import task that holds the image (spec v2 §7). */
+export const IMPORT_TASK = 'os_glance_import_task';
+/** Stores an import failed to reach, comma-separated (spec v2 §7). */
+export const FAILED_IMPORT = 'os_glance_failed_import';
+
+/**
+ * An interoperable import holds the image. Glance answers 202 to the import call while the
+ * image is still `queued`, so this lock, not the status, is what says that data is on its way.
+ */
+export function importInFlight(image: Pick<Image, 'properties'>): boolean {
+  const task = Object.hasOwn(image.properties, IMPORT_TASK) ? image.properties[IMPORT_TASK] : undefined;
+  return task !== undefined && task !== '' && !importFailed(image);
+}
+
+/** The last import left stores it could not reach. */
+export function importFailed(image: Pick<Image, 'properties'>): boolean {
+  const failed = Object.hasOwn(image.properties, FAILED_IMPORT) ? image.properties[FAILED_IMPORT] : undefined;
+  return failed !== undefined && failed !== '';
+}
+
 /**
  * Extra properties the API never shows: os_glance_stage_host (spec v2 §3.1) and the gateway's
  * own bookkeeping. Being os_glance_*, clients can neither set nor remove them.

@@ -1,5 +1,5 @@
 import { pipeline, Transform, type Readable } from 'node:stream';
-import type { Image } from '../core/image.js';
+import { IMPORT_TASK, type Image } from '../core/image.js';
 import { ingest } from '../store/ingest.js';
 import type { IngestResult } from '../store/store.js';
 import { saveImage, type EmbeddedDeps } from './deps.js';
@@ -8,7 +8,7 @@ import { byteLimit, type ByteLimit } from './data-service.js';
 import { mergeStoreList } from './import-stores.js';
 import { inspectVirtualSize, readAll } from './virtual-size.js';
 
-export const IMPORT_LOCK = 'os_glance_import_task';
+export const IMPORT_LOCK = IMPORT_TASK;
 const TASK_TTL_MS = 48 * 3600 * 1000;
 const CLEANUP_TIMEOUT_MS = 30_000;
 /** How often a running import reports `Copied N MiB` in its task message. */

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { RequestContext } from '../core/context.js';
 import { ForbiddenError } from '../core/errors.js';
-import type { Image } from '../core/image.js';
+import { importInFlight, type Image } from '../core/image.js';
 import type { Limits } from '../config/config.js';
 import type { UrlFetcher } from '../fetch/url-fetcher.js';
 import type { UpstreamClient } from './client.js';
@@ -32,8 +32,10 @@ export function assertWritable(ctx: RequestContext): void {
 export function overlay(deps: UpstreamDeps, image: Image): Image {
   const { sidecar } = deps;
   if (sidecar.isCopying(image.id)) {
-    if (image.status === 'importing') return image;
-    // A web-download import that ends back in `queued` failed (v2 gives no other sign in a single store).
+    // Glance answers the import call while the image is still `queued`, holding the import lock.
+    if (image.status === 'importing' || (image.status === 'queued' && importInFlight(image))) return image;
+    // A web-download import that ends back in `queued` without the lock failed (v2 gives no other
+    // sign in a single store).
     sidecar.forget(image.id);
     if (image.status === 'queued') sidecar.markKilled(image.id);
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { RequestContext } from '../core/context.js';
-import type { Image } from '../core/image.js';
+import { importInFlight, type Image } from '../core/image.js';
 
 const TRANSIENT: ReadonlySet<string> = new Set(['saving', 'importing', 'uploading', 'pending_delete']);
 
@@ -67,7 +67,7 @@ export class MetadataCache {
   store(image: Image, ctx: RequestContext): void {
     // Images in transit change on their own (a background import, another client's upload):
     // pollers must see that, so only settled states are cached.
-    if (this.lru === null || TRANSIENT.has(image.status)) return;
+    if (this.lru === null || TRANSIENT.has(image.status) || importInFlight(image)) return;
     const current = this.lru.get(image.id);
     const viewers = current !== undefined && current.image.updated_at === image.updated_at ? current.viewers : new Set<string>();
     if (ctx.projectId !== null && !ctx.isAdmin) viewers.add(ctx.projectId);

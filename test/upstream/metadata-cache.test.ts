@@ -23,6 +23,23 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
 }
 
 describe('MetadataCache', () => {
+  it('does not keep an image an import is filling (queued, holding the import lock), and keeps it once settled', async () => {
+    const cache = new MetadataCache({ max: 10, ttlMs: 60_000 });
+    let calls = 0;
+    let current: Image = { ...image('i9', 'a', 'private', 'queued'), properties: { os_glance_import_task: 'task-1' } };
+    const fetch = async (): Promise<Image> => {
+      calls++;
+      return current;
+    };
+    await cache.get('i9', user('a'), fetch);
+    await cache.get('i9', user('a'), fetch);
+    expect(calls).toBe(2);
+    current = { ...image('i9', 'a', 'private', 'queued'), properties: { os_glance_import_task: 'task-1', os_glance_failed_import: 'default' } };
+    await cache.get('i9', user('a'), fetch);
+    await cache.get('i9', user('a'), fetch);
+    expect(calls).toBe(3);
+  });
+
   it('coalesces N concurrent identical misses into one fetch', async () => {
     const cache = new MetadataCache({ max: 10, ttlMs: 60_000 });
     const gate = deferred<Image>();

@@ -2,7 +2,7 @@
  * The core's (v2-shaped) Image as v1 shows it (spec v1 §1.4, §1.5, §7.1, §7.2): the 18-key JSON
  * object, the 6-key index item, and the `x-image-meta-*` response headers. Pure.
  */
-import { DECLARED_SIZE, type Image, type ImageStatus } from '../../core/image.js';
+import { DECLARED_SIZE, importFailed, type Image, type ImageStatus } from '../../core/image.js';
 
 export const V1_STATUSES = [
   'queued', 'saving', 'active', 'killed', 'deleted', 'pending_delete', 'deactivated',
@@ -56,10 +56,7 @@ const STATUS_MAP: Readonly<Record<ImageStatus, V1Status>> = {
 };
 
 export function v1Status(image: Pick<Image, 'status' | 'properties'>): V1Status {
-  const failed = Object.hasOwn(image.properties, 'os_glance_failed_import')
-    ? image.properties.os_glance_failed_import
-    : undefined;
-  if (image.status === 'queued' && failed !== undefined && failed !== '') return 'killed';
+  if (image.status === 'queued' && importFailed(image)) return 'killed';
   return STATUS_MAP[image.status];
 }
 
