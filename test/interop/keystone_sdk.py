@@ -9,19 +9,12 @@ import json
 import sys
 
 import openstack
-from openstack import exceptions
+from sdk_steps import recorder
 
 obs = {}
 
 
-def step(name, fn):
-    try:
-        obs[name] = {'ok': True, 'value': fn()}
-    except exceptions.HttpException as e:
-        obs[name] = {'ok': False, 'status': e.status_code, 'error': str(e)[:300]}
-    except Exception as e:  # noqa: BLE001 - record, the test asserts
-        status = getattr(getattr(e, 'response', None), 'status_code', None)
-        obs[name] = {'ok': False, 'status': status, 'error': repr(e)[:300]}
+step = recorder(obs)
 
 
 def view(img):

@@ -12,7 +12,7 @@ import os
 import sys
 
 import openstack
-from openstack import exceptions
+from sdk_steps import recorder
 
 url, filename, member = sys.argv[1:4]
 obs = {}
@@ -27,15 +27,7 @@ def connect(headers=None, token=None):
     return conn
 
 
-def step(name, fn):
-    try:
-        obs[name] = {'ok': True, 'value': fn()}
-    except exceptions.HttpException as e:
-        obs[name] = {'ok': False, 'status': e.status_code, 'error': str(e)[:300]}
-    except Exception as e:  # noqa: BLE001 - record, the test asserts
-        # e.g. download_image raises InvalidResponse(response) on an error status
-        status = getattr(getattr(e, 'response', None), 'status_code', None)
-        obs[name] = {'ok': False, 'status': status, 'error': repr(e)[:300]}
+step = recorder(obs)
 
 
 def view(img):
