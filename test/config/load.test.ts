@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/config.js';
-import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/config/load.js';
+import { P, problems } from './problems.js';
 
-const P = 'GLANCE_GATEWAY_';
-
-function problems(env: Record<string, string>, file: string | null = null): string[] {
-  try {
-    loadConfig(env, file);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
 
 describe('loadConfig', () => {
   it('gives the documented defaults with an empty environment', () => {

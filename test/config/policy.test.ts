@@ -3,24 +3,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/config/load.js';
+import { P, problems as loadProblems } from './problems.js';
+
+/** The policy tests read no real files: every path they name is in `files`. */
+const problems = (env: Record<string, string>, file: string | null, files: Record<string, string> = {}): string[] =>
+  loadProblems(env, file, files);
 import { CONFIGURABLE_POLICY_RULES, LEGACY_POLICY_RULES, makePolicy, parsePolicyOverrides } from '../../src/core/policy.js';
 import { ensureBuilt, MAIN } from '../interop/gateway.js';
 
-const P = 'GLANCE_GATEWAY_';
-
-function problems(env: Record<string, string>, file: string | null, files: Record<string, string> = {}): string[] {
-  try {
-    loadConfig(env, file, 'gw.json', (p) => {
-      if (!Object.hasOwn(files, p)) throw new Error(`ENOENT: no such file '${p}'`);
-      return files[p]!;
-    });
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
 
 describe('policy overrides in the configuration', () => {
   it('defaults to no overrides (Glance legacy defaults)', () => {

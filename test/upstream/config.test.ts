@@ -1,19 +1,9 @@
 /** Upstream mode configuration: GLANCE_GATEWAY_MODE / UPSTREAM_* and the `upstream` file key. */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/config.js';
-import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/config/load.js';
+import { P, problems } from '../config/problems.js';
 
-const P = 'GLANCE_GATEWAY_';
-
-function problems(env: Record<string, string>, file: string | null = null): string[] {
-  try {
-    loadConfig(env, file);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
 
 describe('upstream configuration', () => {
   it('defaults: embedded mode, no URL, 30 s metadata cache TTL', () => {
